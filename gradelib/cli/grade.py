@@ -1,0 +1,41 @@
+"""Grade one notebook with its assignment's hidden suite; print a table and the total.
+
+Writes Gradescope's results.json with --results. Exit 0 once grading completed, whatever the
+score; 2 for a usage error; 1 if the grader itself broke.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from gradelib.cli.options import add_grading_options, grading_options
+from gradelib.grading import GraderError, UnknownAssignmentError, format_table, grade_notebook
+
+HELP = "grade one notebook"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("submission", type=Path, help="the notebook to grade (.ipynb)")
+    add_grading_options(parser)
+    parser.add_argument("--results", type=Path, default=None, help="write Gradescope's results.json here")
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.submission.is_file():
+        print(f"gradelib grade: no such file: {args.submission}", file=sys.stderr)
+        return 2
+    try:
+        report = grade_notebook(args.submission, args.assignment, grading_options(args))
+    except UnknownAssignmentError as error:
+        print(f"gradelib grade: {error}", file=sys.stderr)
+        return 2
+    except GraderError as error:
+        print(f"gradelib grade: the grader broke, not the submission:\n{error}", file=sys.stderr)
+        return 1
+    print(format_table(report))
+    if args.results:
+        report.write(args.results)
+        print(f"results written to {args.results}")
+    return 0

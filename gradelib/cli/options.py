@@ -1,0 +1,26 @@
+"""Command-line options shared by the grading commands, with defaults from ``gradelib.grading.DEFAULTS``."""
+
+from __future__ import annotations
+
+import argparse
+
+from gradelib.grading import DEFAULTS, GradingOptions
+from gradelib.pytest_plugin import BUDGETS, DEVICES
+
+
+def add_grading_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--assignment", required=True, help="assignment id, e.g. autoregressive")
+    parser.add_argument("--device", choices=DEVICES, default=DEFAULTS.device, help="torch device (default: %(default)s)")
+    parser.add_argument("--budget", choices=BUDGETS, default=DEFAULTS.budget, help="quick or full (default: %(default)s)")
+    parser.add_argument(
+        "--timeout", type=float, default=DEFAULTS.timeout,
+        help="seconds one notebook's whole grading may take (default: %(default)s)",
+    )
+
+
+def grading_options(args: argparse.Namespace) -> GradingOptions:
+    test_timeout = min(DEFAULTS.test_timeout, args.timeout)
+    cell_timeout = min(DEFAULTS.cell_timeout, args.timeout)
+    return GradingOptions(
+        device=args.device, budget=args.budget, timeout=args.timeout, test_timeout=test_timeout, cell_timeout=cell_timeout
+    )
