@@ -72,13 +72,16 @@ def test_counter_counts(submission):
 
 
 @pytest.mark.points(1)
-def test_seed_is_fixed(submission):
-    """The grader seeds every test."""
-    if random.random() != random.Random(SEED).random():
-        raise AssertionError("the test was not seeded as expected")
+def test_square_of_a_seeded_number(submission):
+    """square works on the number the seeded generator draws."""
+    x = random.random()
+    if x != random.Random(SEED).random():
+        raise AssertionError("the grader did not seed this test (a grader problem)")
+    if submission.square(x) != x * x:
+        raise AssertionError(f"square({x}) is not {x * x}.")
 
 
-SEED = __import__("zlib").crc32(b"test_counter.py::test_seed_is_fixed") & 0x7FFFFFFF
+SEED = __import__("zlib").crc32(b"test_counter.py::test_square_of_a_seeded_number") & 0x7FFFFFFF
 '''
 
 

@@ -1,0 +1,140 @@
+"""Tests of `gradelib grade` on the toy course: is every submission graded, whatever it does?"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gradelib.grading import GradingOptions, format_table, grade_notebook
+from gradelib.release import fill_in_solutions, release_assignment
+from toycourse import write_notebook
+
+GOOD_SQUARE = "def square(x):\n    return x * x"
+GOOD_COUNTER = "class Counter:\n    def __init__(self):\n        self.count = 0\n    def tick(self):\n        self.count += 1\n        return self.count"
+FAST = GradingOptions(timeout=60, test_timeout=20, cell_timeout=5)
+
+
+def run_cli(course: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "gradelib.cli.main", *args], cwd=course, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_does_the_solution_get_full_marks_with_a_results_file(toy_course):
+    """Does the CLI grade the solution 5/5, print a table, and write Gradescope's results?"""
+    done = run_cli(toy_course, "grade", "solutions/toy/toy.ipynb", "--assignment", "toy", "--results", "r.json")
+    assert done.returncode == 0, done.stderr
+    assert "TOTAL  5 / 5" in done.stdout
+    results = json.loads((toy_course / "r.json").read_text())
+    assert results["score"] == results["max_score"] == 5
+    assert {test["status"] for test in results["tests"]} == {"passed"}
+    assert set(results["tests"][0]) >= {"name", "score", "max_score", "status", "output"}
+
+
+def test_does_a_half_right_submission_get_partial_credit(toy_course, tmp_path):
+    """Is a submission with one wrong function scored on the tests it passes?"""
+    path = write_notebook(tmp_path / "s.ipynb", ["def square(x):\n    return 2 * x", GOOD_COUNTER])
+    report = grade_notebook(path, "toy", FAST, course_root=toy_course)
+    assert report.score == 1 and report.max_score == 5  # only Counter.tick is right
+    failed = [test for test in report.tests if not test.passed]
+    assert "returned 8" in failed[0].output
+
+
+def test_does_the_skeleton_score_zero_saying_not_implemented(toy_course):
+    """Does the released skeleton get 0, each test saying what is not implemented yet?"""
+    release_assignment(toy_course, "toy")
+    report = grade_notebook(toy_course / "assignments/toy/toy.ipynb", "toy", FAST, course_root=toy_course)
+    assert report.score == 0
+    outputs = [test.output for test in report.tests]
+    assert all(output.startswith("Not implemented yet") for output in outputs[:3]), outputs
+    assert "`square` still raises NotImplementedError" in outputs[0]
+
+
+@pytest.mark.parametrize(
+    "name, make, expected",
+    [
+        ("invalid_json", lambda p: write_notebook(p, [], valid_json=False), "not valid JSON"),
+        ("syntax_error", lambda p: write_notebook(p, ["def square(x:\n    return x", GOOD_COUNTER]), "SyntaxError"),
+        ("missing_class", lambda p: write_notebook(p, [GOOD_SQUARE]), "does not define `Counter`"),
+    ],
+)
+def test_is_a_broken_notebook_graded_with_a_clear_message(toy_course, tmp_path, name, make, expected):
+    """Is a broken notebook graded (exit 0) with a low score and a message saying what is wrong?"""
+    path = make(tmp_path / f"{name}.ipynb")
+    done = run_cli(toy_course, "grade", str(path), "--assignment", "toy", "--results", "r.json")
+    assert done.returncode == 0, done.stderr
+    results = json.loads((toy_course / "r.json").read_text())
+    assert results["score"] < results["max_score"]
+    assert any(expected in test["output"] for test in results["tests"]), [t["output"] for t in results["tests"]]
+    if name == "invalid_json":
+        assert results["score"] == 0
+
+
+def test_is_an_endless_loop_at_load_graded_within_the_timeout(toy_course, tmp_path):
+    """Does a notebook that loops forever when loaded get 0 within --timeout, with results written?"""
+    path = write_notebook(tmp_path / "loop.ipynb", ["while True:\n    pass", GOOD_SQUARE])
+    started = time.monotonic()
+    done = run_cli(toy_course, "grade", str(path), "--assignment", "toy", "--timeout", "15", "--results", "r.json")
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    assert elapsed < 60
+    results = json.loads((toy_course / "r.json").read_text())
+    assert results["score"] <= 3  # square may still pass; nothing hangs
+    assert any("time limit" in test["output"] or "ran for more than" in test["output"] for test in results["tests"])
+
+
+def test_is_a_hang_in_c_code_stopped_by_the_process_timeout(toy_course, tmp_path):
+    """Is a submission blocking where no Python signal reaches it still stopped at --timeout?"""
+    path = write_notebook(tmp_path / "block.ipynb", ["import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nimport time\ntime.sleep(1000)"])
+    report = grade_notebook(path, "toy", GradingOptions(timeout=8, test_timeout=5, cell_timeout=5), course_root=toy_course)
+    assert report.score == 0
+    assert any("time limit of 8 s" in test.output for test in report.tests)
+
+
+def test_is_os_exit_graded_with_zero_and_a_reason(toy_course, tmp_path):
+    """Does a notebook calling os._exit at load get 0, with results for every test?"""
+    path = write_notebook(tmp_path / "exit.ipynb", ["import os\nos._exit(0)"])
+    done = run_cli(toy_course, "grade", str(path), "--assignment", "toy", "--timeout", "30", "--results", "r.json")
+    assert done.returncode == 0, done.stderr
+    results = json.loads((toy_course / "r.json").read_text())
+    assert results["score"] == 0 and len(results["tests"]) == 4
+    assert all("ended abruptly" in test["output"] for test in results["tests"])
+
+
+def test_are_usage_errors_exit_code_two(toy_course):
+    """Is a missing file or an unknown assignment a usage error (exit 2), not a crash?"""
+    assert run_cli(toy_course, "grade", "nope.ipynb", "--assignment", "toy").returncode == 2
+    done = run_cli(toy_course, "grade", "solutions/toy/toy.ipynb", "--assignment", "nope")
+    assert done.returncode == 2 and "Unknown assignment 'nope'" in done.stderr
+
+
+def test_does_grade_all_survive_bad_submissions(toy_course, tmp_path):
+    """Does grade-all grade a class with broken notebooks in it and write every row?"""
+    release_assignment(toy_course, "toy")
+    submissions = tmp_path / "class"
+    submissions.mkdir()
+    fill_in_solutions(toy_course, "toy", submissions / "ada" / "toy" / "toy.ipynb")
+    write_notebook(submissions / "bob.ipynb", [], valid_json=False)
+    write_notebook(submissions / "cy.ipynb", ["import os\nos._exit(1)"])
+    done = run_cli(toy_course, "grade-all", str(submissions), "--assignment", "toy", "--jobs", "2", "--csv", "g.csv", "--timeout", "60")
+    assert done.returncode == 0, done.stderr
+    rows = (toy_course / "g.csv").read_text().splitlines()
+    assert rows[0].startswith("student,notebook,score")
+    scores = {row.split(",")[0]: row.split(",")[2] for row in rows[1:]}
+    assert scores == {"ada": "5", "bob": "0", "cy": "0"}
+
+
+def test_is_the_table_readable():
+    """Does the table show each test's points and status and the total?"""
+    from gradelib.results import GradeReport, TestResult
+
+    report = GradeReport(tests=[TestResult("a test", 1, 1, "passed", "", "g", "n"), TestResult("b", 0, 2, "failed", "why\nmore", "g", "m")])
+    table = format_table(report)
+    assert "g: a test" in table and "0/2" in table and "why" in table and "more" not in table
+    assert table.splitlines()[-1] == "TOTAL  1 / 3"
