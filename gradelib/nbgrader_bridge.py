@@ -17,8 +17,9 @@ notebook; the other grade cells read the cached report. The call:
 - returns the group's score as a number, which nbgrader takes as the cell's partial credit.
 
 Settings come from the environment: ``GRADELIB_DEVICE``, ``GRADELIB_BUDGET``, ``GRADELIB_TIMEOUT``
-(seconds for the whole suite), ``GRADELIB_NOTEBOOK`` (path of the notebook to grade) and
-``GRADELIB_COURSE_ROOT``.
+(seconds for the whole suite), ``GRADELIB_NOTEBOOK`` (path of the notebook to grade),
+``GRADELIB_COURSE_ROOT`` and ``GRADELIB_BRIDGE_CACHE`` (folder of cached reports; by default
+``gradelib-bridge`` in the system's temporary folder).
 """
 
 from __future__ import annotations
@@ -127,4 +128,5 @@ def _cache_path(course_root: Path, assignment: str, notebook: Path, options: Gra
     solution = course_root / "solutions" / assignment / f"{assignment}.ipynb"
     if solution.is_file():
         digest.update(solution.read_bytes())
-    return Path(tempfile.gettempdir()) / "gradelib-bridge" / f"{digest.hexdigest()[:32]}.json"
+    folder = Path(os.environ.get("GRADELIB_BRIDGE_CACHE") or Path(tempfile.gettempdir()) / "gradelib-bridge")
+    return folder / f"{digest.hexdigest()[:32]}.json"
