@@ -56,6 +56,9 @@ class GradingOptions:
         timeout: seconds the whole hidden suite may take, loading included.
         test_timeout: seconds one test may take.
         cell_timeout: seconds one notebook cell may run while the notebook loads.
+        memory_limit_gb: address space the grading process may use, in GiB (0 for no limit).
+            Applied on CPU-only machines: an address-space limit breaks CUDA, which reserves
+            far more address space than it uses. A torch process needs about 4 GiB.
     """
 
     device: str = "auto"
@@ -63,6 +66,7 @@ class GradingOptions:
     timeout: float = 600.0
     test_timeout: float = 180.0
     cell_timeout: float = 60.0
+    memory_limit_gb: float = 12.0
 
 
 DEFAULTS = GradingOptions()
@@ -153,7 +157,10 @@ def grade_notebook(
             "--cell-timeout", str(options.cell_timeout),
             "--test-timeout", str(options.test_timeout),
         ]
-        returncode, timed_out, log = _run_isolated(command, cwd=notebook.parent, timeout=options.timeout, scratch=scratch)
+        returncode, timed_out, log = _run_isolated(
+            command, cwd=notebook.parent, timeout=options.timeout, scratch=scratch,
+            memory_limit_gb=_memory_limit(options),
+        )
         if results_path.exists():
             report = GradeReport.read(results_path)
         else:  # the child ended before it had even listed the tests
@@ -222,13 +229,30 @@ def _child_environment() -> dict[str, str]:
     return env
 
 
-def _run_isolated(command: list[str], *, cwd: Path, timeout: float, scratch: Path) -> tuple[int, bool, str]:
-    """Run a command in its own process group; kill the group at the time limit."""
+def _memory_limit(options: GradingOptions) -> float:
+    """The memory limit to apply: none where CUDA may be used (see GradingOptions)."""
+    cuda_possible = options.device == "cuda" or (options.device == "auto" and Path("/dev/nvidiactl").exists())
+    return 0.0 if cuda_possible else options.memory_limit_gb
+
+
+def _run_isolated(
+    command: list[str], *, cwd: Path, timeout: float, scratch: Path, memory_limit_gb: float = 0.0
+) -> tuple[int, bool, str]:
+    """Run a command in its own process group, with an address-space limit; kill the group at the time limit."""
     log_path = scratch / "pytest.log"
+
+    def limit_memory() -> None:  # runs in the child, before pytest starts
+        if memory_limit_gb > 0:
+            import resource
+
+            size = int(memory_limit_gb * 2**30)
+            resource.setrlimit(resource.RLIMIT_AS, (size, size))
+
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             command, cwd=cwd, env=_child_environment(), stdin=subprocess.DEVNULL, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=limit_memory if memory_limit_gb > 0 and sys.platform != "win32" else None,
         )
         timed_out = False
         try:

@@ -40,6 +40,11 @@ def _message(error: BaseException) -> str:
         return _assertion_text(error)
     trace = student_traceback(error.__traceback__)
     text = f"{type(error).__name__}: {error}"
+    if isinstance(error, MemoryError) or "can't allocate memory" in str(error) or "out of memory" in str(error):
+        text += (
+            "\nThe grader limits the memory a submission may use, and this code asked for more: "
+            "look for a tensor far larger than the batch needs (for example a D x D x H tensor, or a shape typo)."
+        )
     if trace:
         return f"Your code raised {text}\nWhere it happened in your notebook:\n{trace.rstrip()}"
     return f"The test could not run your code to the end: {text}"

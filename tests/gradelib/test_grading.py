@@ -138,3 +138,12 @@ def test_is_the_table_readable():
     table = format_table(report)
     assert "g: a test" in table and "0/2" in table and "why" in table and "more" not in table
     assert table.splitlines()[-1] == "TOTAL  1 / 3"
+
+
+def test_is_a_giant_allocation_graded_not_fatal(toy_course, tmp_path):
+    """Does a notebook that allocates far too much memory get graded, with a hint about memory?"""
+    giant = "import torch\nhuge = torch.ones(6 * 10**9)  # 24 GB of float32\n" + GOOD_SQUARE
+    path = write_notebook(tmp_path / "giant.ipynb", [giant, GOOD_COUNTER])
+    report = grade_notebook(path, "toy", GradingOptions(timeout=120, memory_limit_gb=8), course_root=toy_course)
+    assert report.score == 1  # Counter works; square was never defined
+    assert any("can't allocate memory" in test.output for test in report.tests), [t.output for t in report.tests]
