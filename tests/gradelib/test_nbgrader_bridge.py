@@ -8,7 +8,7 @@ import nbformat
 
 from gradelib.grading import GradingOptions, grade_notebook
 from gradelib.release import fill_in_solutions, release_assignment
-from nbgrader_course import autograde
+from gradelib.nbgrader_course import autograde
 
 
 def half_right(course, destination):

@@ -1,4 +1,12 @@
-"""Run nbgrader's own commands on a course directory, as an instructor would, and read the gradebook."""
+"""Run nbgrader's own commands on a course directory, as an instructor would, and read the gradebook.
+
+Used by the project's tests (the nbgrader door must give the same score as the others) and by
+``scripts/benchmark_grading.py``::
+
+    course = copy_course(repo_root, Path("/tmp/course"), "autoregressive")
+    scores = autograde(course, "autoregressive", {"alice": Path("alice.ipynb")})
+    scores["alice"]["total"]
+"""
 
 from __future__ import annotations
 
@@ -10,14 +18,22 @@ from pathlib import Path
 from gradelib.grading import tool_environment
 
 
+__all__ = ["NbgraderError", "nbgrader", "autograde", "copy_course"]
+
+
+class NbgraderError(RuntimeError):
+    """An nbgrader command failed."""
+
+
 def nbgrader(course: Path, *args: str, env_extra: dict | None = None, timeout: float = 1200) -> subprocess.CompletedProcess:
+    """Run ``nbgrader ARGS`` in the course directory with this interpreter; raise NbgraderError if it fails."""
     env = tool_environment()
     env.update(env_extra or {})
     done = subprocess.run(
         [sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True, env=env, timeout=timeout
     )
     if done.returncode != 0:
-        raise AssertionError(f"nbgrader {' '.join(args)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
+        raise NbgraderError(f"nbgrader {' '.join(args)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
     return done
 
 

@@ -1,0 +1,62 @@
+"""Does each assignment's solution get full marks through all three doors, with the same total,
+and does its released skeleton get zero, every test saying what is not implemented yet?"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from gradelib.grading import GradingOptions, grade_notebook
+from gradelib.messages import NOT_IMPLEMENTED_PREFIX
+from gradelib.release import fill_in_solutions
+from gradelib.nbgrader_course import autograde, copy_course
+
+
+def test_does_the_solution_get_full_marks_through_every_door(assignment, repo_root, tmp_path):
+    """pytest, `gradelib grade` and `nbgrader autograde` all give the solution full marks, the same total."""
+    solution = repo_root / "solutions" / assignment / f"{assignment}.ipynb"
+    results = tmp_path / "pytest.json"
+    pytest_run = subprocess.run(
+        [sys.executable, "-m", "pytest", f"tests/hidden/{assignment}", "--submission", str(solution),
+         "--gradelib-results", str(results), "-p", "no:cacheprovider", "-q", "-o", "addopts="],
+        cwd=repo_root, capture_output=True, text=True, timeout=900,
+    )
+    assert pytest_run.returncode == 0, pytest_run.stdout[-4000:]
+    through_pytest = json.loads(results.read_text())
+    assert through_pytest["score"] == through_pytest["max_score"] > 0
+
+    cli = subprocess.run(
+        [sys.executable, "-m", "gradelib.cli.main", "grade", str(solution), "--assignment", assignment,
+         "--results", str(tmp_path / "cli.json")],
+        cwd=repo_root, capture_output=True, text=True, timeout=900,
+    )
+    assert cli.returncode == 0, cli.stderr[-4000:]
+    through_cli = json.loads((tmp_path / "cli.json").read_text())
+    failures = [(t["name"], t["output"]) for t in through_cli["tests"] if t["status"] != "passed"]
+    assert not failures, failures
+    assert through_cli["score"] == through_pytest["score"]
+
+    course = copy_course(repo_root, tmp_path / "course", assignment)
+    student = fill_in_solutions(repo_root, assignment, tmp_path / f"{assignment}.ipynb")
+    scores = autograde(course, assignment, {"perfect": student}, env_extra={"GRADELIB_BRIDGE_CACHE": str(tmp_path / "cache")})
+    assert scores["perfect"]["total"] == through_cli["score"], scores
+
+
+def test_does_the_released_skeleton_score_zero(assignment, repo_root):
+    """The student release, untouched, scores 0, and every test says it is not implemented yet; no crash."""
+    skeleton = repo_root / "assignments" / assignment / f"{assignment}.ipynb"
+    report = grade_notebook(skeleton, assignment, GradingOptions(timeout=600), course_root=repo_root)
+    assert report.max_score > 0
+    assert report.score == 0
+    wrong = [(test.name, test.output) for test in report.tests if not test.output.startswith(NOT_IMPLEMENTED_PREFIX)]
+    assert not wrong, wrong
+
+
+def test_is_the_release_current_and_leak_free(assignment, repo_root):
+    """assignments/<id> is exactly what `gradelib release` makes from solutions/, and it leaks nothing."""
+    done = subprocess.run(
+        [sys.executable, "-m", "gradelib.cli.main", "release", assignment, "--check"],
+        cwd=repo_root, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
