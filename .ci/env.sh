@@ -19,10 +19,15 @@ if [ ! -f "$_gradelib_venv/.complete" ]; then
     rm -rf "$_gradelib_venv"
     mkdir -p "$_gradelib_cache"
     "$_gradelib_python" -m venv "$_gradelib_venv" || return 1
-    "$_gradelib_venv/bin/python" -m pip install -q --upgrade pip setuptools wheel || return 1
     "$_gradelib_python" "$_gradelib_repo/.ci/deps.py" list > "$_gradelib_venv/requirements.txt"
-    "$_gradelib_venv/bin/python" -m pip install -q -r "$_gradelib_venv/requirements.txt" || return 1
-    touch "$_gradelib_venv/.complete"
+    if "$_gradelib_venv/bin/python" -m pip install -q --upgrade pip setuptools wheel >"$_gradelib_venv/install.log" 2>&1 \
+        && "$_gradelib_venv/bin/python" -m pip install -q -r "$_gradelib_venv/requirements.txt" >>"$_gradelib_venv/install.log" 2>&1; then
+        touch "$_gradelib_venv/.complete"
+    else
+        tail -n 30 "$_gradelib_venv/install.log" >&2
+        echo "gradelib: installing the dependencies failed; the log is $_gradelib_venv/install.log" >&2
+        return 1
+    fi
 fi
 "$_gradelib_venv/bin/python" -m pip install -q --no-deps --no-build-isolation -e "$_gradelib_repo" >/dev/null 2>&1 \
     || { echo "gradelib: installing the checkout into $_gradelib_venv failed" >&2; return 1; }
