@@ -58,14 +58,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--gradelib-results", metavar="PATH", default=None, help="write Gradescope's results.json here")
     group.addoption("--cell-timeout", type=float, default=60.0, help="seconds one notebook cell may run while loading")
     group.addoption("--test-timeout", type=float, default=None, help="seconds one test may run (default: no limit)")
+    group.addoption(
+        "--cpu-threads", type=int, default=1,
+        help="torch CPU threads (default 1: the threshold calibration's setting; also fastest when graders share cores)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "points(n): the points a hidden test is worth")
     os.environ.setdefault("MPLBACKEND", "Agg")
-    if config.getoption("--device") == "cuda":
-        import torch
+    import torch
 
+    torch.set_num_threads(max(config.getoption("--cpu-threads"), 1))
+    if config.getoption("--device") == "cuda":
         if not torch.cuda.is_available():
             raise pytest.UsageError("--device cuda was asked for, but torch sees no CUDA device here.")
     results_path = config.getoption("--gradelib-results")

