@@ -6,7 +6,7 @@ Each grade cell of a source notebook ends, inside ``### BEGIN HIDDEN TESTS``, wi
     gradelib.nbgrader_bridge.grade_group("autoregressive", "nade")
 
 During ``nbgrader autograde`` that call grades the notebook on disk (the autograded copy in the
-kernel's working directory) with :func:`gradelib.grading.grade_notebook`, the very function
+kernel's working directory) with :func:`gradelib.grader.grade_notebook`, the very function
 behind ``gradelib grade``, so both doors give the same score. The whole suite runs once per
 notebook; the other grade cells read the cached report. The call:
 
@@ -34,7 +34,7 @@ import warnings
 from dataclasses import asdict
 from pathlib import Path
 
-from gradelib.grading import DEFAULTS, GradingOptions, find_course_root, grade_notebook, hidden_suite_dir
+from gradelib.grader import DEFAULTS, GradingOptions, find_course_root, grade_notebook, hidden_suite_dir
 from gradelib.loader import NotebookFormatError, read_code_cells
 from gradelib.results import GradeReport
 

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gradelib.grading import tool_environment
+from gradelib.grader import tool_environment
 
 
 __all__ = ["NbgraderError", "nbgrader", "autograde", "copy_course"]

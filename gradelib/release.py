@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from gradelib.grading import collect_suite, tool_environment
+from gradelib.grader import collect_suite, tool_environment
 
 __all__ = [
     "ReleaseError",

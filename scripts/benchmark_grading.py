@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gradelib.grading import GradingOptions, grade_notebook
+from gradelib.grader import GradingOptions, grade_notebook
 from gradelib.loader import load_notebook
 from gradelib.nbgrader_course import autograde, copy_course
 from gradelib.release import fill_in_solutions

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from gradelib.cli.options import add_grading_options, grading_options
-from gradelib.grading import GraderError, UnknownAssignmentError, format_table, grade_notebook
+from gradelib.grader import GraderError, UnknownAssignmentError, format_table, grade_notebook
 
 HELP = "grade one notebook"
 

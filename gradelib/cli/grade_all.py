@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from gradelib.cli.options import add_grading_options, grading_options
-from gradelib.grading import GraderError, UnknownAssignmentError, find_course_root, grade_notebook, hidden_suite_dir
+from gradelib.grader import GraderError, UnknownAssignmentError, find_course_root, grade_notebook, hidden_suite_dir
 from gradelib.results import GradeReport
 
 HELP = "grade every notebook in a folder"

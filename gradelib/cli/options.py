@@ -1,10 +1,10 @@
-"""Command-line options shared by the grading commands, with defaults from ``gradelib.grading.DEFAULTS``."""
+"""Command-line options shared by the grading commands, with defaults from ``gradelib.grader.DEFAULTS``."""
 
 from __future__ import annotations
 
 import argparse
 
-from gradelib.grading import DEFAULTS, GradingOptions
+from gradelib.grader import DEFAULTS, GradingOptions
 from gradelib.pytest_plugin import BUDGETS, DEVICES
 
 

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from gradelib.grading import GraderError, find_course_root
+from gradelib.grader import GraderError, find_course_root
 from gradelib.release import ReleaseError, find_leaks, generate_release, release_assignment, release_notebook
 
 HELP = "regenerate assignments/ from solutions/ and check the release"

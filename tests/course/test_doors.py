@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 
-from gradelib.grading import GradingOptions, grade_notebook
+from gradelib.grader import GradingOptions, grade_notebook
 from gradelib.messages import NOT_IMPLEMENTED_PREFIX
 from gradelib.release import fill_in_solutions
 from gradelib.nbgrader_course import autograde, copy_course

@@ -6,7 +6,7 @@ import json
 
 import nbformat
 
-from gradelib.grading import GradingOptions, grade_notebook
+from gradelib.grader import GradingOptions, grade_notebook
 from gradelib.release import fill_in_solutions, release_assignment
 from gradelib.nbgrader_course import autograde
 

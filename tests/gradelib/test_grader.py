@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gradelib.grading import GradingOptions, format_table, grade_notebook
+from gradelib.grader import GradingOptions, format_table, grade_notebook
 from gradelib.release import fill_in_solutions, release_assignment
 from toycourse import write_notebook
 
