@@ -61,6 +61,7 @@ def reference_quality(assignment: str, budget: str, device: str) -> dict[str, fl
     import torch
 
     torch_device = torch.device("cuda" if device in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
+    torch.set_num_threads(1)  # as in grading and calibration
     os.environ["GRADELIB_GRADING"] = "1"
     reference = load_notebook(REPO_ROOT / "solutions" / assignment / f"{assignment}.ipynb")
     return {
