@@ -33,7 +33,9 @@ from gradelib.timelimit import time_limit
 __all__ = [
     "CodeCell",
     "CellError",
+    "SubmissionError",
     "NotebookFormatError",
+    "NotebookDidNotLoadError",
     "MissingNameError",
     "CellTimeoutError",
     "SubmissionModule",
@@ -52,8 +54,16 @@ CELL_FILENAME_PREFIX = "<notebook cell "
 _module_counter = itertools.count()
 
 
-class NotebookFormatError(ValueError):
+class SubmissionError(Exception):
+    """A submission that cannot be graded at all; its message is written for the student."""
+
+
+class NotebookFormatError(SubmissionError, ValueError):
     """The file is not a notebook that can be read (not JSON, or not nbformat 4)."""
+
+
+class NotebookDidNotLoadError(SubmissionError):
+    """Loading the notebook did not finish: a cell ran past the loader's time limit."""
 
 
 class CellTimeoutError(Exception):

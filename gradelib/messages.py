@@ -16,7 +16,7 @@ from __future__ import annotations
 import traceback
 import types
 
-from gradelib.loader import CELL_FILENAME_PREFIX, MissingNameError, NotebookFormatError, student_traceback
+from gradelib.loader import CELL_FILENAME_PREFIX, MissingNameError, SubmissionError, student_traceback
 
 __all__ = ["student_message", "NOT_IMPLEMENTED_PREFIX"]
 
@@ -34,7 +34,7 @@ def _message(error: BaseException) -> str:
         where = _innermost_student_function(error.__traceback__)
         what = f"`{where}` still raises NotImplementedError" if where else "a function this test needs still raises NotImplementedError"
         return f"{NOT_IMPLEMENTED_PREFIX}: {what}. Fill in its TODO (replace `raise NotImplementedError()` with your code)."
-    if isinstance(error, (MissingNameError, NotebookFormatError)):
+    if isinstance(error, (MissingNameError, SubmissionError)):
         return str(error)
     if isinstance(error, AssertionError):
         return _assertion_text(error)

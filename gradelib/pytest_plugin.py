@@ -26,7 +26,16 @@ from pathlib import Path
 import pytest
 
 from gradelib import GRADING_ENV
-from gradelib.loader import CellTimeoutError, CodeCell, NotebookFormatError, SubmissionModule, build_module, read_code_cells
+from gradelib.loader import (
+    CellTimeoutError,
+    CodeCell,
+    NotebookDidNotLoadError,
+    NotebookFormatError,
+    SubmissionError,
+    SubmissionModule,
+    build_module,
+    read_code_cells,
+)
 from gradelib.messages import student_message
 from gradelib.results import FAILED, PASSED, GradeReport, TestResult
 from gradelib.timelimit import time_limit
@@ -160,35 +169,34 @@ def _gradelib_seed(request: pytest.FixtureRequest) -> int:
 class NotebookSource:
     """A notebook read once per session and built into a fresh module on every request.
 
-    A cell that hit the time limit once is not run again (it is reported as timed out each time),
-    so an endless loop costs one ``cell_timeout``, not one per test.
+    A notebook must finish loading to be graded: if a cell runs past ``cell_timeout`` (an endless
+    loop, or training that is not guarded by ``gradelib.grading()``), every later request fails at
+    once with :class:`NotebookDidNotLoadError`, so the loop costs one ``cell_timeout``, not one per test.
     """
 
     def __init__(self, path: Path, cell_timeout: float | None) -> None:
         self.path = path
         self.cell_timeout = cell_timeout
         self._cells: list[CodeCell] | None = None
-        self._read_error: BaseException | None = None
-        self._timed_out: dict[int, object] = {}
+        self._failure: SubmissionError | None = None
 
     def load(self) -> SubmissionModule:
-        if self._read_error is None and self._cells is None:
+        if self._failure is None and self._cells is None:
             try:
                 self._cells = read_code_cells(self.path)
-            except (NotebookFormatError, OSError, UnicodeError) as error:
-                self._read_error = error
-        if self._read_error is not None:
-            if isinstance(self._read_error, NotebookFormatError):
-                raise NotebookFormatError(str(self._read_error))
-            raise NotebookFormatError(f"The notebook could not be read: {self._read_error}")
-        cells = [cell for cell in self._cells if cell.number not in self._timed_out]
-        module = build_module(cells, notebook_path=self.path, cell_timeout=self.cell_timeout)
-        for error in module.cell_errors:
-            if error.exception_type == CellTimeoutError.__name__:
-                self._timed_out[error.cell.number] = error
-        known = {error.cell.number for error in module.cell_errors}
-        module.cell_errors.extend(error for number, error in self._timed_out.items() if number not in known)
-        module.cell_errors.sort(key=lambda error: error.cell.number)
+            except NotebookFormatError as error:
+                self._failure = error
+            except (OSError, UnicodeError) as error:
+                self._failure = NotebookFormatError(f"The notebook could not be read: {error}")
+        if self._failure is not None:
+            raise type(self._failure)(str(self._failure))
+        module = build_module(self._cells, notebook_path=self.path, cell_timeout=self.cell_timeout)
+        timed_out = [error for error in module.cell_errors if error.exception_type == CellTimeoutError.__name__]
+        if timed_out:
+            self._failure = NotebookDidNotLoadError(
+                f"Your notebook did not finish loading, so nothing in it could be graded: {timed_out[0].describe()}"
+            )
+            raise NotebookDidNotLoadError(str(self._failure))
         return module
 
 

@@ -30,16 +30,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results-dir", type=Path, default=None, help="write each student's results.json here")
 
 
-def find_submissions(directory: Path) -> list[tuple[str, Path]]:
-    """(student, notebook) pairs, sorted by student: ``DIR/<student>.ipynb`` or ``DIR/<student>/**/*.ipynb``."""
+def find_submissions(directory: Path, assignment: str) -> list[tuple[str, Path]]:
+    """(student, notebook) pairs, sorted by student.
+
+    A submission is ``DIR/<student>.ipynb``, or the notebooks of ``DIR/<student>/<assignment>/``
+    (nbgrader's layout) when that folder exists, else every notebook under ``DIR/<student>/``.
+    """
     found = []
     for path in sorted(directory.iterdir()):
         if path.is_file() and path.suffix == ".ipynb":
             found.append((path.stem, path))
         elif path.is_dir() and not path.name.startswith("."):
+            folder = path / assignment if (path / assignment).is_dir() else path
             found.extend(
                 (path.name, notebook)
-                for notebook in sorted(path.rglob("*.ipynb"))
+                for notebook in sorted(folder.rglob("*.ipynb"))
                 if ".ipynb_checkpoints" not in notebook.parts
             )
     return found
@@ -55,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     except (UnknownAssignmentError, GraderError) as error:
         print(f"gradelib grade-all: {error}", file=sys.stderr)
         return 2
-    submissions = find_submissions(args.directory)
+    submissions = find_submissions(args.directory, args.assignment)
     options = grading_options(args)
     rows: dict[Path, dict] = {}
 

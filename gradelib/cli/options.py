@@ -19,8 +19,10 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
 
 
 def grading_options(args: argparse.Namespace) -> GradingOptions:
-    test_timeout = min(DEFAULTS.test_timeout, args.timeout)
-    cell_timeout = min(DEFAULTS.cell_timeout, args.timeout)
+    # A cell or a test that hangs must be stopped well before the whole run is, so that the
+    # report says which one it was.
+    test_timeout = min(DEFAULTS.test_timeout, args.timeout / 2)
+    cell_timeout = min(DEFAULTS.cell_timeout, args.timeout / 4)
     return GradingOptions(
         device=args.device, budget=args.budget, timeout=args.timeout, test_timeout=test_timeout, cell_timeout=cell_timeout
     )
