@@ -10,5 +10,5 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 
 # The first grade cell of a notebook runs the whole hidden suite (about a minute on a laptop CPU
 # with --budget quick; GRADELIB_BUDGET=full takes longer): nbgrader's 30 s default is too short.
-c.Execute.timeout = 1200
+c.Execute.timeout = 900  # above gradelib's own limit for the whole suite (GRADELIB_TIMEOUT, 600 s)
 c.Execute.startup_timeout = 120

@@ -39,8 +39,32 @@ def test_does_the_solution_get_full_marks_through_every_door(assignment, repo_ro
 
     course = copy_course(repo_root, tmp_path / "course", assignment)
     student = fill_in_solutions(repo_root, assignment, tmp_path / f"{assignment}.ipynb")
-    scores = autograde(course, assignment, {"perfect": student}, env_extra={"GRADELIB_BRIDGE_CACHE": str(tmp_path / "cache")})
+    partial = leave_last_part_undone(repo_root, assignment, student, tmp_path / "partial" / f"{assignment}.ipynb")
+    scores = autograde(
+        course, assignment, {"perfect": student, "partial": partial},
+        env_extra={"GRADELIB_BRIDGE_CACHE": str(tmp_path / "cache")},
+    )
     assert scores["perfect"]["total"] == through_cli["score"], scores
+    partial_report = grade_notebook(partial, assignment, GradingOptions(timeout=600), course_root=repo_root)
+    assert 0 < partial_report.score < partial_report.max_score
+    assert scores["partial"]["total"] == partial_report.score, (scores["partial"], partial_report.score)
+
+
+def leave_last_part_undone(repo_root, assignment, filled, destination):
+    """A student who did every part but the last: its solution cell is left as released."""
+    import nbformat
+
+    released = nbformat.read(repo_root / "assignments" / assignment / f"{assignment}.ipynb", as_version=4)
+    notebook = nbformat.read(filled, as_version=4)
+    grade_id = lambda cell: cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")  # noqa: E731
+    last = [grade_id(cell) for cell in released.cells if cell.get("metadata", {}).get("nbgrader", {}).get("solution")][-1]
+    stub = next(cell.source for cell in released.cells if grade_id(cell) == last)
+    for cell in notebook.cells:
+        if grade_id(cell) == last:
+            cell.source = stub
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, destination)
+    return destination
 
 
 def test_does_the_released_skeleton_score_zero(assignment, repo_root):
