@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradelib
@@ -315,8 +315,3 @@ def _number(value: float) -> str:
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 3, 0)] + "..."
-
-
-def with_overrides(options: GradingOptions, **changes) -> GradingOptions:
-    """A copy of ``options`` with the given fields changed (None values are ignored)."""
-    return replace(options, **{key: value for key, value in changes.items() if value is not None})

@@ -25,7 +25,6 @@ from pathlib import Path
 
 import pytest
 
-from gradelib import GRADING_ENV
 from gradelib.loader import (
     CellTimeoutError,
     CodeCell,

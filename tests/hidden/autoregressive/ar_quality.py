@@ -17,14 +17,13 @@ import contextlib
 import json
 import logging
 import math
-import random
 import warnings
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from gradelib.checks import CheckFailure, assert_autoregressive, bernoulli_log_prob
+from gradelib.pytest_plugin import seed_everything
 
 CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
 #: The seed of the graded run (one of the calibration seeds).
@@ -65,13 +64,6 @@ CONFIGS: dict[str, dict] = {
         },
     },
 }
-
-
-def seed_all(seed: int) -> None:
-    """Seed Python, NumPy and torch (all devices)."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 @contextlib.contextmanager
@@ -130,7 +122,7 @@ def build_model(module, model_name: str, budget: str):
 def train(module, model_name: str, *, budget: str, seed: int, device: torch.device):
     """Seed, build and train the notebook's model; return it (on ``device``)."""
     config = CONFIGS[budget]
-    seed_all(seed)
+    seed_everything(seed)
     model = build_model(module, model_name, budget)
     datamodule = make_datamodule(budget, seed)
     with quiet_lightning():
