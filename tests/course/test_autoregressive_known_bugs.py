@@ -1,7 +1,7 @@
 """Do the known-bug submissions of the autoregressive assignment lose exactly the points they should?
 
 Each bug of tests/known_bugs/autoregressive/bugs.py is applied to the solution notebook; the hidden
-test files it concerns run on the patched notebook with pytest in a subprocess (two at a time),
+test files it concerns grade the patched notebook through gradelib.grader (a child process, two at a time),
 and the tests it must fail, and only those, fail, with the expected words in the student's message.
 Other correct ways to write the TODOs (``bugs.CORRECT_VARIANTS``) must pass every test of their
 files. (That the skeleton fails every hidden test is checked for every assignment in test_doors.py.)
@@ -10,13 +10,13 @@ files. (That the skeleton fails every hidden test is checked for every assignmen
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
+from gradelib.grader import GradingOptions, grade_notebook
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HIDDEN = REPO_ROOT / "tests" / "hidden" / "autoregressive"
@@ -28,17 +28,15 @@ TIMEOUT_S = 600
 
 
 def run_hidden(notebook: Path, files: list[str], results: Path) -> dict:
-    """Run hidden test files on a notebook in a subprocess; return the results.json it writes."""
-    command = [
-        sys.executable, "-m", "pytest", *[str(HIDDEN / name) for name in files],
-        "--submission", str(notebook), "--gradelib-results", str(results),
-        "--assert=plain", "-p", "no:cacheprovider", "-q", "--device", "cpu", "--budget", "quick",
-    ]
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
-    done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=TIMEOUT_S, env=env)
-    if not results.is_file():
-        raise RuntimeError(f"pytest wrote no results (exit {done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return json.loads(results.read_text())
+    """Grade a notebook with some hidden test files, through gradelib's own door (a child process).
+
+    Returns the Gradescope results as a dict, also written to ``results``.
+    """
+    groups = [Path(name).stem.removeprefix("test_") for name in files]
+    options = GradingOptions(device="cpu", budget="quick", timeout=TIMEOUT_S)
+    report = grade_notebook(notebook, "autoregressive", options, course_root=REPO_ROOT, groups=groups)
+    report.write(results)
+    return report.to_json()
 
 
 def outcomes(report: dict) -> dict[tuple[str, str], dict]:

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import torch
 
+from ar_helpers import logits_of
+
 from gradelib.checks import CheckFailure, assert_autoregressive, bernoulli_log_prob
 from gradelib.pytest_plugin import seed_everything
 
@@ -141,10 +143,7 @@ def test_nll(model, *, budget: str, device: torch.device) -> float:
     total = 0.0
     for start in range(0, images.shape[0], config["eval_batch_size"]):
         batch = images[start : start + config["eval_batch_size"]].to(device)
-        logits = model(batch)
-        if not isinstance(logits, torch.Tensor) or logits.shape != batch.shape:
-            raise CheckFailure(f"The trained model's forward returned {getattr(logits, 'shape', type(logits).__name__)} "
-                               f"for test images of shape {tuple(batch.shape)}; one logit per pixel is expected.")
+        logits = logits_of(model, batch, what="The trained model's forward")
         total += bernoulli_log_prob(logits.float(), batch).sum().item()
     return -total / images.shape[0]
 

@@ -16,6 +16,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from gradelib.checks import CheckFailure
 from gradelib.data import load_binarized_digits8x8
+from gradelib.metrics import nats_to_bits_per_dim
 
 KEY = "train/nll_nats"
 
@@ -99,7 +100,7 @@ def test_validation_and_test_steps_log_nll(submission, device):
             run = trainer.validate if stage == "val" else trainer.test
             (results,) = run(model, dataloaders=loader, verbose=False)
         model = model.cpu()
-        for key, value in ((f"{stage}/nll_nats", expected), (f"{stage}/bpd", expected / (64 * math.log(2.0)))):
+        for key, value in ((f"{stage}/nll_nats", expected), (f"{stage}/bpd", nats_to_bits_per_dim(expected, 64))):
             if key not in results:
                 step = "validation_step" if stage == "val" else "test_step"
                 raise CheckFailure(f"The {stage} run did not log `{key}` (it logged {sorted(results)}): log it in _common_step "
