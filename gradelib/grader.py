@@ -13,6 +13,7 @@ submission does (``while True: pass``, ``os._exit(0)``, a segfault).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -25,7 +26,8 @@ from pathlib import Path
 import gradelib
 from gradelib import GRADING_ENV
 from gradelib.pytest_plugin import NOT_RUN_MESSAGE
-from gradelib.results import FAILED, GradeReport
+from gradelib.settings import DEFAULT_MEMORY_LIMIT_GB, LOG_TAIL_BYTES
+from gradelib.results import FAILED, PASSED, GradeReport
 
 __all__ = [
     "DEFAULTS",
@@ -56,9 +58,8 @@ class GradingOptions:
         timeout: seconds the whole hidden suite may take, loading included.
         test_timeout: seconds one test may take.
         cell_timeout: seconds one notebook cell may run while the notebook loads.
-        memory_limit_gb: address space the grading process may use, in GiB (0 for no limit).
-            Applied on CPU-only machines: an address-space limit breaks CUDA, which reserves
-            far more address space than it uses. A torch process needs about 4 GiB.
+        memory_limit_gb: resident memory that the submission's processes may use together, in GiB
+            (watched while it runs; unlike an address-space limit it lets CUDA work).
     """
 
     device: str = "auto"
@@ -66,7 +67,7 @@ class GradingOptions:
     timeout: float = 600.0
     test_timeout: float = 180.0
     cell_timeout: float = 60.0
-    memory_limit_gb: float = 12.0
+    memory_limit_gb: float = DEFAULT_MEMORY_LIMIT_GB
 
 
 DEFAULTS = GradingOptions()
@@ -156,15 +157,12 @@ def grade_notebook(
             "--gradelib-results", str(results_path),
             "--cell-timeout", str(options.cell_timeout),
             "--test-timeout", str(options.test_timeout),
+            "--memory-limit-gb", str(options.memory_limit_gb),
         ]
-        returncode, timed_out, log = _run_isolated(
-            command, cwd=notebook.parent, timeout=options.timeout, scratch=scratch,
-            memory_limit_gb=_memory_limit(options),
-        )
-        if results_path.exists():
-            report = GradeReport.read(results_path)
-        else:  # the child ended before it had even listed the tests
-            report = _collect_for_report(suite, course_root, groups)
+        collected = _CollectInBackground(suite, course_root, groups)  # the tests that count, listed by us
+        returncode, timed_out, log = _run_isolated(command, cwd=scratch, timeout=options.timeout, scratch=scratch)
+        expected = collected.result()
+        report = _accept_results(expected, results_path)
         if not report.tests:
             raise GraderError(f"The hidden suite {suite} collected no tests (exit code {returncode}).\n{_tail(log)}")
         if returncode in (3, 4) and not timed_out:
@@ -172,6 +170,59 @@ def grade_notebook(
     _complete_unfinished(report, timed_out, returncode, options.timeout)
     report.execution_time = time.monotonic() - started
     return report
+
+
+class _CollectInBackground:
+    """Collect the hidden suite in a thread (its own pytest process) while the grading runs."""
+
+    def __init__(self, suite: Path, course_root: Path, groups: list[str] | None) -> None:
+        import threading
+
+        self._value: GradeReport | None = None
+        self._error: BaseException | None = None
+
+        def work() -> None:
+            try:
+                self._value = _collect_for_report(suite, course_root, groups)
+            except BaseException as error:  # noqa: BLE001 - re-raised in result()
+                self._error = error
+
+        self._thread = threading.Thread(target=work, daemon=True)
+        self._thread.start()
+
+    def result(self) -> GradeReport:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
+
+
+def _accept_results(expected: GradeReport, results_path: Path) -> GradeReport:
+    """The report of the tests we collected ourselves, completed from the child's results file.
+
+    Only test ids that we collected count; a test's score is its points if the child says it passed, else 0
+    (never more than its points, whatever the file says); anything unreadable counts as not run.
+    """
+    found: dict[str, dict] = {}
+    if results_path.exists():
+        try:
+            data = json.loads(results_path.read_text(encoding="utf-8"))
+            for test in data.get("tests", []) if isinstance(data, dict) else []:
+                if isinstance(test, dict) and isinstance(test.get("nodeid"), str):
+                    found.setdefault(test["nodeid"], test)
+        except (OSError, ValueError):
+            found = {}
+    for test in expected.tests:
+        result = found.get(test.nodeid)
+        if result is None:
+            continue
+        output = result.get("output") if isinstance(result.get("output"), str) else ""
+        if result.get("status") == PASSED and result.get("score") == test.max_score:
+            test.status, test.score, test.output = PASSED, test.max_score, ""
+        elif output != NOT_RUN_MESSAGE:
+            test.status, test.score, test.output = FAILED, 0.0, output[:4000] or "The test failed."
+    return expected
 
 
 def collect_suite(assignment: str, course_root: Path | None = None, groups: list[str] | None = None) -> GradeReport:
@@ -229,30 +280,14 @@ def _child_environment() -> dict[str, str]:
     return env
 
 
-def _memory_limit(options: GradingOptions) -> float:
-    """The memory limit to apply: none where CUDA may be used (see GradingOptions)."""
-    cuda_possible = options.device == "cuda" or (options.device == "auto" and Path("/dev/nvidiactl").exists())
-    return 0.0 if cuda_possible else options.memory_limit_gb
-
-
-def _run_isolated(
-    command: list[str], *, cwd: Path, timeout: float, scratch: Path, memory_limit_gb: float = 0.0
-) -> tuple[int, bool, str]:
-    """Run a command in its own process group, with an address-space limit; kill the group at the time limit."""
+def _run_isolated(command: list[str], *, cwd: Path, timeout: float, scratch: Path) -> tuple[int, bool, str]:
+    """Run a command in its own process group; kill the group at the time limit; return the log's tail."""
     log_path = scratch / "pytest.log"
-
-    def limit_memory() -> None:  # runs in the child, before pytest starts
-        if memory_limit_gb > 0:
-            import resource
-
-            size = int(memory_limit_gb * 2**30)
-            resource.setrlimit(resource.RLIMIT_AS, (size, size))
 
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             command, cwd=cwd, env=_child_environment(), stdin=subprocess.DEVNULL, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True,
-            preexec_fn=limit_memory if memory_limit_gb > 0 and sys.platform != "win32" else None,
         )
         timed_out = False
         try:
@@ -261,7 +296,17 @@ def _run_isolated(
             timed_out = True
         finally:
             _kill_group(process)
-    return process.returncode, timed_out, log_path.read_text(encoding="utf-8", errors="replace")
+    return process.returncode, timed_out, _read_tail(log_path)
+
+
+def _read_tail(path: Path, limit: int = LOG_TAIL_BYTES) -> str:
+    """At most the last ``limit`` bytes of a log, decoded."""
+    try:
+        with open(path, "rb") as stream:
+            stream.seek(max(0, path.stat().st_size - limit))
+            return stream.read(limit).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _kill_group(process: subprocess.Popen) -> None:

@@ -187,6 +187,7 @@ def build_module(
     *,
     notebook_path: str | os.PathLike = "<notebook>",
     cell_timeout: float | None = None,
+    stdout: io.TextIOBase | None = None,
 ) -> SubmissionModule:
     """Run cells in order in a new module and return it.
 
@@ -195,6 +196,7 @@ def build_module(
         notebook_path: recorded as ``module.notebook_path`` and ``__file__``.
         cell_timeout: seconds one cell may run before it is stopped and recorded as an error;
             None for no limit. Works on the main thread of a Unix process only.
+        stdout: where the cells' printing goes; by default a buffer kept as ``module.cell_stdout``.
 
     Returns:
         The module; ``module.cell_errors`` lists the cells that raised. What cells print goes to
@@ -206,7 +208,7 @@ def build_module(
     module.notebook_path = Path(notebook_path)
     module.cell_errors = []
     sys.modules[name] = module  # classes defined in cells need a module that pickle and inspect can find
-    stdout = io.StringIO()
+    stdout = stdout if stdout is not None else io.StringIO()
     previous = os.environ.get(GRADING_ENV)
     os.environ[GRADING_ENV] = "1"
     try:
@@ -220,7 +222,7 @@ def build_module(
             os.environ.pop(GRADING_ENV, None)
         else:
             os.environ[GRADING_ENV] = previous
-    module.cell_stdout = stdout.getvalue()
+    module.cell_stdout = stdout.getvalue() if hasattr(stdout, "getvalue") else getattr(stdout, "text", "")
     return module
 
 

@@ -22,6 +22,10 @@ __all__ = ["student_message", "NOT_IMPLEMENTED_PREFIX"]
 
 NOT_IMPLEMENTED_PREFIX = "Not implemented yet"
 _MAX_MESSAGE_CHARS = 2000
+_MEMORY_HINT = (
+    "The grader limits the memory a submission may use, and this code asked for more: "
+    "look for a tensor far larger than the batch needs (for example a D x D x H tensor, or a shape typo)."
+)
 
 
 def student_message(error: BaseException) -> str:
@@ -30,21 +34,27 @@ def student_message(error: BaseException) -> str:
 
 
 def _message(error: BaseException) -> str:
+    from gradelib.sandbox.remote import StudentCodeError, SubmissionDied
+
     if isinstance(error, NotImplementedError):
-        where = _innermost_student_function(error.__traceback__)
+        where = getattr(error, "where", None) or _innermost_student_function(error.__traceback__)
         what = f"`{where}` still raises NotImplementedError" if where else "a function this test needs still raises NotImplementedError"
         return f"{NOT_IMPLEMENTED_PREFIX}: {what}. Fill in its TODO (replace `raise NotImplementedError()` with your code)."
-    if isinstance(error, (MissingNameError, SubmissionError)):
+    if isinstance(error, (MissingNameError, SubmissionError, SubmissionDied)):
         return str(error)
+    if isinstance(error, StudentCodeError):
+        text = f"{error.kind}: {error.message}"
+        if error.kind == "MemoryError" or "out of memory" in error.message or "can't allocate memory" in error.message:
+            text += "\n" + _MEMORY_HINT
+        if error.trace.strip():
+            return f"Your code raised {text}\nWhere it happened in your notebook:\n{error.trace.rstrip()}"
+        return f"The test could not run your code to the end: {text}"
     if isinstance(error, AssertionError):
         return _assertion_text(error)
     trace = student_traceback(error.__traceback__)
     text = f"{type(error).__name__}: {error}"
     if isinstance(error, MemoryError) or "can't allocate memory" in str(error) or "out of memory" in str(error):
-        text += (
-            "\nThe grader limits the memory a submission may use, and this code asked for more: "
-            "look for a tensor far larger than the batch needs (for example a D x D x H tensor, or a shape typo)."
-        )
+        text += "\n" + _MEMORY_HINT
     if trace:
         return f"Your code raised {text}\nWhere it happened in your notebook:\n{trace.rstrip()}"
     return f"The test could not run your code to the end: {text}"

@@ -36,6 +36,7 @@ from gradelib.loader import (
     read_code_cells,
 )
 from gradelib.messages import student_message
+from gradelib.settings import DEFAULT_MEMORY_LIMIT_GB
 from gradelib.results import FAILED, PASSED, GradeReport, TestResult
 from gradelib.timelimit import time_limit
 
@@ -66,6 +67,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--gradelib-results", metavar="PATH", default=None, help="write Gradescope's results.json here")
     group.addoption("--cell-timeout", type=float, default=60.0, help="seconds one notebook cell may run while loading")
     group.addoption("--test-timeout", type=float, default=None, help="seconds one test may run (default: no limit)")
+    group.addoption(
+        "--memory-limit-gb", type=float, default=DEFAULT_MEMORY_LIMIT_GB,
+        help="resident memory of the submission's processes together, in GiB (default: %(default)s)",
+    )
     group.addoption(
         "--cpu-threads", type=int, default=1,
         help="torch CPU threads (default 1: the threshold calibration's setting; also fastest when graders share cores)",
@@ -122,17 +127,29 @@ def course_root(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture(scope="session")
-def _submission_source(pytestconfig: pytest.Config) -> "NotebookSource":
+def _submission_source(pytestconfig: pytest.Config, device) -> "SubmissionSource":
     path = pytestconfig.getoption("--submission")
     if not path:
         raise pytest.UsageError("Hidden tests need a notebook to grade: pass --submission PATH.ipynb")
-    return NotebookSource(Path(path), pytestconfig.getoption("--cell-timeout"))
+    source = SubmissionSource(
+        Path(path), cell_timeout=pytestconfig.getoption("--cell-timeout"),
+        cpu_threads=max(pytestconfig.getoption("--cpu-threads"), 1), gpu=device.type == "cuda",
+        memory_limit_gb=pytestconfig.getoption("--memory-limit-gb"),
+    )
+    yield source
+    source.close()
 
 
 @pytest.fixture
-def submission(_submission_source: "NotebookSource") -> SubmissionModule:
-    """A fresh module built from the student's notebook (its code cells, run in order)."""
-    return _submission_source.load()
+def submission(_submission_source: "SubmissionSource", _gradelib_seed: int):
+    """The student's notebook as a module: a fresh copy of it, loaded once, in the submission process.
+
+    Its classes and functions are proxies (:class:`gradelib.sandbox.remote.RemoteObject`): calls run in the
+    submission process and return data; nothing the student's code does there can reach this process.
+    """
+    module = _submission_source.fork_test(_gradelib_seed)
+    yield module
+    _submission_source.end_test()
 
 
 @pytest.fixture(scope="session")
@@ -166,37 +183,135 @@ def _gradelib_seed(request: pytest.FixtureRequest) -> int:
 
 
 class NotebookSource:
-    """A notebook read once per session and built into a fresh module on every request.
-
-    A notebook must finish loading to be graded: if a cell runs past ``cell_timeout`` (an endless
-    loop, or training that is not guarded by ``gradelib.grading()``), every later request fails at
-    once with :class:`NotebookDidNotLoadError`, so the loop costs one ``cell_timeout``, not one per test.
-    """
+    """A trusted notebook (the reference solution) read once and built into a fresh local module on every request."""
 
     def __init__(self, path: Path, cell_timeout: float | None) -> None:
         self.path = path
         self.cell_timeout = cell_timeout
         self._cells: list[CodeCell] | None = None
-        self._failure: SubmissionError | None = None
 
     def load(self) -> SubmissionModule:
-        if self._failure is None and self._cells is None:
+        if self._cells is None:
+            self._cells = read_code_cells(self.path)
+        return build_module(self._cells, notebook_path=self.path, cell_timeout=self.cell_timeout)
+
+
+class SubmissionSource:
+    """The student's notebook, loaded once in a contained submission process; a fresh copy of it per test.
+
+    A notebook that cannot be read, or does not finish loading (a cell ran past ``cell_timeout``), fails every
+    test at once with the same message, so a loop costs one ``cell_timeout``, not one per test. If the
+    submission process dies (its code killed it), it is started again for the next test, at most
+    ``MAX_RESTARTS`` times. If loading initialised CUDA (which a forked process cannot use), every test
+    gets a process of its own, loaded anew.
+    """
+
+    MAX_RESTARTS = 3
+
+    def __init__(self, path: Path, *, cell_timeout: float | None, cpu_threads: int, gpu: bool,
+                 memory_limit_gb: float) -> None:
+        self.path = path
+        self.cell_timeout = cell_timeout
+        self.cpu_threads = cpu_threads
+        self.gpu = gpu
+        self.memory_limit_gb = memory_limit_gb
+        self._cells: list[CodeCell] | None = None
+        self._failure: SubmissionError | None = None
+        self._process = None
+        self._connection = None
+        self._restarts = 0
+        self._respawn = False
+
+    def fork_test(self, seed: int):
+        from gradelib.sandbox.remote import SubmissionDied
+
+        process = self._running()
+        try:
+            module, self._connection = process.fork_test()
+        except SubmissionDied:
+            self._stop()
+            if self._restarts >= self.MAX_RESTARTS:
+                raise
+            self._restarts += 1
+            module, self._connection = self._running().fork_test()
+        self._connection.request("seed", seed=seed)
+        return module
+
+    def end_test(self) -> None:
+        if self._process is not None:
+            self._process.end_test(self._connection)
+            if self._respawn:
+                self._stop()
+        self._connection = None
+
+    def close(self) -> None:
+        self._stop()
+
+    # ---------------------------------------------------------------- the process
+    def _running(self):
+        from gradelib.sandbox.channel import ChannelClosed, ChannelTimeout
+        from gradelib.sandbox.launch import SandboxLimits, SubmissionProcess
+
+        if self._failure is not None:
+            raise type(self._failure)(str(self._failure))
+        if self._process is not None:
+            return self._process
+        if self._cells is None:
             try:
                 self._cells = read_code_cells(self.path)
             except NotebookFormatError as error:
                 self._failure = error
             except (OSError, UnicodeError) as error:
                 self._failure = NotebookFormatError(f"The notebook could not be read: {error}")
-        if self._failure is not None:
-            raise type(self._failure)(str(self._failure))
-        module = build_module(self._cells, notebook_path=self.path, cell_timeout=self.cell_timeout)
-        timed_out = [error for error in module.cell_errors if error.exception_type == CellTimeoutError.__name__]
-        if timed_out:
+            if self._failure is not None:
+                raise type(self._failure)(str(self._failure))
+        process = SubmissionProcess(
+            self._cells, cell_timeout=self.cell_timeout, cpu_threads=self.cpu_threads, gpu=self.gpu,
+            limits=SandboxLimits(memory_gb=self.memory_limit_gb), public_paths=_public_data_paths(),
+        )
+        load_limit = (self.cell_timeout or 600.0) * max(len(self._cells), 1) + 60.0
+        try:
+            report = process.start(timeout=min(load_limit, 3600.0))
+        except (ChannelClosed, ChannelTimeout, OSError) as error:
+            reason = process.killed_for or (
+                "it did not finish in time" if isinstance(error, ChannelTimeout) else "its process ended while loading")
+            process.close()
             self._failure = NotebookDidNotLoadError(
-                f"Your notebook did not finish loading, so nothing in it could be graded: {timed_out[0].describe()}"
+                f"Your notebook did not finish loading, so nothing in it could be graded: {reason}. Long training "
+                "must be guarded with `if not gradelib.grading():`; code at top level must not exit or crash Python."
+            )
+            raise NotebookDidNotLoadError(str(self._failure)) from None
+        if report.did_not_load:
+            process.close()
+            self._failure = NotebookDidNotLoadError(
+                f"Your notebook did not finish loading, so nothing in it could be graded: {report.did_not_load}"
             )
             raise NotebookDidNotLoadError(str(self._failure))
-        return module
+        self._respawn = report.cuda_initialized
+        self._process = process
+        return process
+
+    def _stop(self) -> None:
+        if self._process is not None:
+            self._process.close()
+            self._process = None
+
+
+def _public_data_paths() -> tuple[Path, ...]:
+    """Data the submission may read: the course's datasets/ folder (and $GRADELIB_DATA_ROOT)."""
+    import os
+
+    from gradelib.course import Course, CourseNotFoundError
+    from gradelib.settings import ENV_DATA_ROOT
+
+    paths = []
+    try:
+        paths.append(Course.find().root / "datasets")
+    except CourseNotFoundError:
+        pass
+    if os.environ.get(ENV_DATA_ROOT):
+        paths.append(Path(os.environ[ENV_DATA_ROOT]))
+    return tuple(path.resolve() for path in paths if path.exists())
 
 
 # --------------------------------------------------------------------------------------------

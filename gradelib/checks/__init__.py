@@ -20,7 +20,7 @@ from gradelib.checks.devices import META, assert_runs_on_meta
 from gradelib.checks.failures import CheckFailure, describe
 from gradelib.checks.goodness_of_fit import ChiSquareResult, assert_samples_match, pooled_chi_square
 from gradelib.checks.gradients import assert_gradcheck, assert_module_gradcheck
-from gradelib.checks.likelihood import bernoulli_log_prob
+from gradelib.checks.likelihood import bernoulli_log_prob, model_log_prob
 from gradelib.checks.normalisation import all_binary_images, assert_normalised, outcome_index, outcome_name
 
 __all__ = [
@@ -50,4 +50,5 @@ __all__ = [
     "count_work",
     "assert_work_scales",
     "bernoulli_log_prob",
+    "model_log_prob",
 ]

@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from gradelib.checks.failures import CheckFailure, describe
+from gradelib.sandbox.remote import probe
 
 __all__ = [
     "pixel_name",
@@ -48,6 +49,7 @@ def default_probes(image_shape: tuple[int, int], num_probes: int = 3, device=Non
     return probes.to(device) if device is not None else probes
 
 
+@probe
 def dependency_matrix(fn: Callable[[Tensor], Tensor], probes: Tensor, *, what: str = "the model's output") -> Tensor:
     """Which inputs each output depends on, at any of the probe images.
 
@@ -55,7 +57,8 @@ def dependency_matrix(fn: Callable[[Tensor], Tensor], probes: Tensor, *, what: s
     batch is differentiated only through its output i (so ``fn`` must treat images independently).
 
     Inputs:
-        fn: maps (N, 1, H, W) images to (N, ...) outputs with D = H * W values per image.
+        fn: maps (N, 1, H, W) images to (N, ...) outputs with D = H * W values per image: a module, a
+            callable, or an expression (:mod:`gradelib.sandbox.expr`); it runs where the model lives.
         probes: (P, 1, H, W) float tensor on the device that ``fn`` expects.
         what: names the output in messages.
 

@@ -21,8 +21,11 @@ FLOAT32_ATOL = 1e-4
 
 def as_tensor(value, what: str) -> Tensor:
     """The student's value as a tensor, or a CheckFailure saying that a tensor was expected."""
-    if isinstance(value, Tensor):
+    if type(value) is Tensor or type(value) is torch.nn.Parameter:
         return value
+    if isinstance(value, Tensor):  # a subclass may bring its own comparisons: never trust them
+        raise CheckFailure(describe(what, expected="a plain torch.Tensor", found=f"a {type(value).__name__}",
+                                    hint="Return ordinary tensors, not instances of a subclass of torch.Tensor."))
     raise CheckFailure(describe(what, expected="a torch.Tensor", found=f"a {type(value).__name__}"))
 
 

@@ -20,6 +20,7 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from gradelib.checks.failures import CheckFailure
+from gradelib.sandbox.remote import probe
 
 __all__ = ["count_work", "assert_work_scales"]
 
@@ -59,8 +60,9 @@ def _work_of(func, args, out) -> int:
     return _numel(out)
 
 
+@probe
 def count_work(fn: Callable[[], Any]) -> int:
-    """Run ``fn()`` and return its work: multiply-adds of matrix products and convolutions plus the
+    """Run ``fn()`` (a callable or an expression without variables) where it lives and return its work: multiply-adds of matrix products and convolutions plus the
     output elements of every other non-view ATen operation (backward included if ``fn`` runs it)."""
     counter = _WorkCounter()
     with counter:

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from gradelib.checks.failures import CheckFailure
+from gradelib.sandbox.remote import probe
 
 __all__ = ["META", "assert_runs_on_meta"]
 
@@ -32,12 +33,47 @@ _MIXED_DEVICE_PATTERNS = (
 _META_LIMITATION_PATTERNS = ("'Meta' backend", "meta tensors", "meta tensor", "data-dependent", "cannot be called on meta")
 
 
-def assert_runs_on_meta(module: nn.Module, call: Callable[[nn.Module, torch.device], Any], *, what: str, hint: str | None = None) -> bool:
-    """Move ``module`` to the meta device and run ``call(module, META)``; fail on mixed devices.
+@probe
+def run_on_meta(module: nn.Module, call) -> dict:
+    """Move ``module`` to the meta device and run ``call`` there (where the module lives); report what happened.
 
     Inputs:
-        module: the student's module; it is moved to the meta device (use a fresh one: its weights are lost).
-        call: runs the method under test, creating its inputs on the device it is given.
+        module: the student's module (a fresh one: its weights are lost).
+        call: a callable ``call(module, device)``, or an expression with the variables MODEL and DEVICE.
+
+    Returns:
+        {"status": "ok" | "mixed" | "undecidable" | "wrong_output_device", "evidence": str}. Any other exception
+        of the student's code propagates (NotImplementedError of a stub included).
+    """
+    from gradelib.sandbox.expr import Expr
+
+    module = module.to(META)
+    try:
+        out = call(model=module, device=META) if isinstance(call, Expr) else call(module, META)
+    except (RuntimeError, ValueError, NotImplementedError) as error:
+        text = str(error)
+        if isinstance(error, NotImplementedError) and not text:
+            raise
+        if any(pattern.lower() in text.lower() for pattern in _MIXED_DEVICE_PATTERNS):
+            return {"status": "mixed", "evidence": f'PyTorch said: "{text.splitlines()[0][:300]}"'}
+        if any(pattern.lower() in text.lower() for pattern in _META_LIMITATION_PATTERNS) and "cpu" not in text.lower():
+            return {"status": "undecidable", "evidence": text.splitlines()[0][:300]}
+        raise
+    outputs = out if isinstance(out, (tuple, list)) else [out]
+    for value in outputs:
+        if isinstance(value, torch.Tensor) and value.device != META:
+            return {"status": "wrong_output_device",
+                    "evidence": f"its output is on device {value.device}, not on the input's device"}
+    return {"status": "ok", "evidence": ""}
+
+
+def assert_runs_on_meta(module: nn.Module, call, *, what: str, hint: str | None = None) -> bool:
+    """Move ``module`` to the meta device and run ``call`` there; fail on mixed devices.
+
+    Inputs:
+        module: the student's module (local or in a submission process); it is moved to the meta device.
+        call: ``call(module, device)`` for a local module; for a module in a submission process, an expression
+            with the variables MODEL and DEVICE, e.g. ``method(MODEL, "__call__", call(to_device, x, DEVICE))``.
         what: the method, e.g. "NADE.forward".
         hint: extra advice for the message.
 
@@ -47,23 +83,16 @@ def assert_runs_on_meta(module: nn.Module, call: Callable[[nn.Module, torch.devi
 
     Raises:
         CheckFailure: a tensor on the CPU met a meta tensor (or an output is not on the meta device).
-        Any other exception of the student's code propagates (NotImplementedError of a stub included).
     """
-    module = module.to(META)
-    try:
-        out = call(module, META)
-    except (RuntimeError, ValueError, NotImplementedError) as error:
-        text = str(error)
-        if any(pattern.lower() in text.lower() for pattern in _MIXED_DEVICE_PATTERNS):
-            raise CheckFailure(_message(what, hint, f'PyTorch said: "{text.splitlines()[0]}"')) from None
-        if any(pattern.lower() in text.lower() for pattern in _META_LIMITATION_PATTERNS) and "cpu" not in text.lower():
-            return False
-        raise
-    outputs = out if isinstance(out, (tuple, list)) else [out]
-    for value in outputs:
-        if isinstance(value, torch.Tensor) and value.device != META:
-            raise CheckFailure(_message(what, hint, f"its output is on device {value.device}, not on the input's device"))
-    return True
+    report = run_on_meta(module, call)
+    status = report.get("status") if isinstance(report, dict) else None
+    if status == "ok":
+        return True
+    if status == "undecidable":
+        return False
+    if status in ("mixed", "wrong_output_device"):
+        raise CheckFailure(_message(what, hint, str(report.get("evidence", ""))[:400]))
+    raise CheckFailure(f"{what}: the device check could not read what happened (a malformed report).")
 
 
 def _message(what: str, hint: str | None, evidence: str) -> str:

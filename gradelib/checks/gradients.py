@@ -17,8 +17,9 @@ from torch import Tensor, nn
 from torch.autograd.gradcheck import GradcheckError
 
 from gradelib.checks.failures import CheckFailure
+from gradelib.sandbox.remote import probe
 
-__all__ = ["assert_gradcheck", "assert_module_gradcheck"]
+__all__ = ["assert_gradcheck", "assert_module_gradcheck", "gradcheck_report"]
 
 _LEAVES_GRAPH = (
     "Did it leave the autograd graph (.detach(), .data, .item(), torch.no_grad, NumPy) or change a tensor in place?"
@@ -75,51 +76,102 @@ def assert_gradcheck(
         ) from None
 
 
-def assert_module_gradcheck(
-    module: nn.Module,
-    loss: Callable[[nn.Module], Tensor],
-    *,
-    what: str,
-    hint: str | None = None,
-    include: Callable[[str], bool] | None = None,
-) -> None:
-    """Gradcheck of ``loss(module)`` with respect to the module's parameters, in float64.
+@probe
+def gradcheck_report(module: nn.Module, loss, inputs: dict | None = None, include: list[str] | None = None) -> dict:
+    """Gradcheck, in float64, of ``loss`` with respect to the module's parameters (and ``inputs``), where the module lives.
 
-    The module is converted to float64 in place; the parameters are swapped for the checked
-    tensors with ``torch.func.functional_call`` on a wrapper, so any method of the module (not only
-    ``forward``) can be checked.
+    The module is converted to float64 in place; the parameters are swapped for the checked tensors
+    with ``torch.func.functional_call`` on a wrapper, so any method of the module (not only ``forward``)
+    can be checked.
 
     Inputs:
-        module: the student's module (use a small one: every parameter entry costs two evaluations).
-        loss: maps the module to a tensor, e.g. ``lambda m: m.log_prob(images)``; inputs it builds must be float64.
-        what: names the loss.
-        include: parameter name -> whether to check it (default: all).
+        module: the module (use a small one: every parameter entry costs two evaluations).
+        loss: ``loss(module, **inputs)`` for a local callable, or an expression with the variable MODEL (and
+            one variable per input, e.g. X for ``inputs={"x": ...}``) giving a tensor.
+        inputs: extra float tensors to differentiate, by variable name.
+        include: names of the parameters to check (default: all).
+
+    Returns:
+        {"checked": [names], "differentiable": bool, "ok": bool, "culprit": name | None}.
     """
+    from gradelib.sandbox.expr import Expr
+
     module = module.double()
-    params = {name: p for name, p in module.named_parameters() if include is None or include(name)}
-    if not params:
-        raise CheckFailure(f"{what}: the model has no parameters to differentiate; keep the parameters given in the skeleton.")
+    params = {name: p for name, p in module.named_parameters() if include is None or name in include}
+    inputs = {name: value.detach().to(torch.float64) for name, value in (inputs or {}).items()}
+    if not params and not inputs:
+        return {"checked": [], "differentiable": False, "ok": False, "culprit": None}
 
     class _Call(nn.Module):
         def __init__(self, inner: nn.Module) -> None:
             super().__init__()
             self.inner = inner
 
-        def forward(self) -> Tensor:
-            return loss(self.inner)
+        def forward(self, **values: Tensor) -> Tensor:
+            if isinstance(loss, Expr):
+                return loss(model=self.inner, **values)
+            return loss(self.inner, **values)
 
     wrapper = _Call(module)
     keys = {name: f"p{i}" for i, name in enumerate(params)}
 
     def fn(**tensors: Tensor) -> Tensor:
-        return torch.func.functional_call(wrapper, {f"inner.{name}": tensors[keys[name]] for name in params}, ())
+        swapped = {f"inner.{name}": tensors[keys[name]] for name in params}
+        return torch.func.functional_call(wrapper, swapped, (), {name: tensors[name] for name in inputs})
 
-    inputs = {keys[name]: p.detach() for name, p in params.items()}
+    values = {keys[name]: p.detach() for name, p in params.items()}
+    values.update(inputs)
+    names = list(values)
+    report = {"checked": list(params) + list(inputs), "differentiable": True, "ok": True, "culprit": None}
     try:
-        assert_gradcheck(fn, inputs, what=what, hint=hint)
+        assert_gradcheck(fn, values, what="the loss")
     except CheckFailure as failure:
         text = str(failure)
-        for name, key in keys.items():
-            text = text.replace(f"respect to {key}", f"respect to the parameter `{name}`")
-        text = text.replace(", ".join(keys.values()), "its parameters")
-        raise CheckFailure(text) from None
+        report["ok"] = False
+        report["differentiable"] = "is not differentiable" not in text
+        reverse = {key: name for name, key in keys.items()}
+        for name in names:
+            if f"respect to {name} " in text:
+                report["culprit"] = reverse.get(name, name)
+    return report
+
+
+def assert_module_gradcheck(
+    module: nn.Module,
+    loss,
+    *,
+    what: str,
+    hint: str | None = None,
+    include: list[str] | None = None,
+    inputs: dict | None = None,
+) -> None:
+    """Gradcheck of ``loss(module)`` with respect to the module's parameters (and ``inputs``), in float64.
+
+    Inputs:
+        module: the student's module, local or in a submission process (see :func:`gradcheck_report`).
+        loss: a callable ``loss(module, **inputs)`` (local modules), or an expression with MODEL (any module).
+        what: names the loss.
+        include: names of the parameters to check (default: all).
+        inputs: extra tensors to differentiate, by variable name.
+
+    Raises:
+        CheckFailure: the loss is not differentiable, or the gradient of a named parameter is wrong.
+    """
+    report = gradcheck_report(module, loss, inputs, include)
+    if not isinstance(report, dict):
+        raise CheckFailure(f"{what}: the gradient check could not read what happened (a malformed report).")
+    if not report.get("checked"):
+        raise CheckFailure(f"{what}: the model has no parameters to differentiate; keep the parameters given in the skeleton.")
+    if not report.get("differentiable"):
+        raise CheckFailure(
+            f"{what} is not differentiable with respect to its parameters: autograd cannot compute its gradient, "
+            f"so training cannot update the weights. {_LEAVES_GRAPH}" + (f" {hint}" if hint else "")
+        )
+    if not report.get("ok"):
+        culprit = report.get("culprit")
+        target = f"the parameter `{str(culprit)[:80]}`" if culprit else "its parameters"
+        raise CheckFailure(
+            f"The gradient of {what} with respect to {target} disagrees with finite differences (float64 "
+            f"gradcheck): autograd computes a gradient that does not describe how the value changes. "
+            f"{_LEAVES_GRAPH}" + (f" {hint}" if hint else "")
+        )

@@ -1,9 +1,9 @@
 """Shared helpers of the autoregressive hidden suite (imported by the test files as a sibling module).
 
-The tests build the student's classes and the reference's classes with the same arguments, copy
-the reference's weights into the student's model by name when a test compares values, and score
-a model's logits with the grader's own Bernoulli log-likelihood, so that each group of tests
-depends only on the part of the notebook it grades.
+The student's objects live in the submission process (see gradelib.sandbox): the tests build them
+through the ``submission`` proxy, copy the reference's weights into them by name when a test compares
+values, and score a model's logits with the grader's own Bernoulli log-likelihood here, so that each
+group of tests depends only on the part of the notebook it grades.
 """
 
 from __future__ import annotations
@@ -13,48 +13,62 @@ import copy
 import torch
 from torch import Tensor, nn
 
-from gradelib.checks import CheckFailure, all_binary_images, bernoulli_log_prob
+from gradelib.checks import CheckFailure, all_binary_images, bernoulli_log_prob, model_log_prob
+from gradelib.sandbox.expr import MODEL, call
+from gradelib.sandbox.probes import load_tensors, named_tensors, parameter_shapes
 
 #: A 2x3 image has 64 binary outcomes: small enough to enumerate, big enough to have structure.
 TINY = (2, 3)
 
 
-def copy_weights(student: nn.Module, reference: nn.Module, *, what: str) -> nn.Module:
-    """Copy the reference's parameters (and same-named buffers) into the student's model.
+def _names_hint(what: str, missing, extra) -> str:
+    return (f"{what}'s parameters do not have the names given in the skeleton (the tests copy weights into "
+            f"your model by name): missing {missing or 'none'}, unexpected {extra or 'none'}. Keep the names, "
+            "shapes and layer types of the skeleton's __init__ and its TODO.")
+
+
+def copy_weights(student, reference: nn.Module, *, what: str):
+    """Copy the reference's parameters (and same-named buffers) into the student's model (wherever it lives).
 
     Raises:
         CheckFailure: the parameter names or shapes differ from the skeleton's.
     """
-    mine = dict(student.named_parameters())
-    theirs = dict(reference.named_parameters())
+    mine = parameter_shapes(student)
+    theirs = {name: list(value.shape) for name, value in reference.named_parameters()}
     if set(mine) != set(theirs):
-        missing = sorted(set(theirs) - set(mine))
-        extra = sorted(set(mine) - set(theirs))
-        raise CheckFailure(
-            f"{what}'s parameters do not have the names given in the skeleton (the tests copy weights into "
-            f"your model by name): missing {missing or 'none'}, unexpected {extra or 'none'}. Keep the names, "
-            "shapes and layer types of the skeleton's __init__ and its TODO."
-        )
-    for name, value in theirs.items():
-        if mine[name].shape != value.shape:
+        raise CheckFailure(_names_hint(what, sorted(set(theirs) - set(mine)), sorted(set(mine) - set(theirs))))
+    for name, shape in theirs.items():
+        if list(mine[name]) != shape:
             raise CheckFailure(
-                f"{what}'s parameter `{name}` has shape {tuple(mine[name].shape)}; the skeleton gives it shape "
-                f"{tuple(value.shape)}. Keep the layers and shapes described in the skeleton."
+                f"{what}'s parameter `{name}` has shape {tuple(mine[name])}; the skeleton gives it shape "
+                f"{tuple(shape)}. Keep the layers and shapes described in the skeleton."
             )
-    student_buffers = dict(student.named_buffers())
-    with torch.no_grad():
-        for name, value in theirs.items():
-            mine[name].copy_(value)
-        for name, value in reference.named_buffers():
-            if name in student_buffers and student_buffers[name].shape == value.shape:
-                student_buffers[name].copy_(value)
+    load_tensors(student, {name: value.cpu() for name, value in named_tensors(reference).items()})
     return student
 
 
-def logits_of(model: nn.Module, images: Tensor, *, what: str) -> Tensor:
+def set_parameters(model, *, what: str, **values: Tensor):
+    """Give the model's named parameters these values (the names of the skeleton)."""
+    copied = load_tensors(model, values)
+    if set(copied) != set(values):
+        shapes = parameter_shapes(model)
+        missing = sorted(set(values) - set(copied))
+        raise CheckFailure(_names_hint(what, [f"{n} {tuple(values[n].shape)}" for n in missing],
+                                       [f"{n} {tuple(s)}" for n, s in shapes.items() if n not in values]))
+    return model
+
+
+def randomize(model, *, what: str, std: float = 1.0, mean: float = 0.0, **stds: float):
+    """Draw every parameter from N(mean, std^2) here (seeded by the test) and set it in the model; ``stds`` per name."""
+    shapes = parameter_shapes(model)
+    values = {name: mean + stds.get(name, std) * torch.randn(shape) for name, shape in shapes.items()}
+    return set_parameters(model, what=what, **values)
+
+
+def logits_of(model, images: Tensor, *, what: str) -> Tensor:
     """The model's logits for ``images`` (N, 1, H, W), checked to have the same shape."""
     logits = model(images)
-    if not isinstance(logits, Tensor) or logits.shape != images.shape:
+    if type(logits) is not Tensor or logits.shape != images.shape:
         found = tuple(logits.shape) if isinstance(logits, Tensor) else type(logits).__name__
         raise CheckFailure(
             f"{what} should return logits of shape {tuple(images.shape)} for images of that shape, "
@@ -63,19 +77,21 @@ def logits_of(model: nn.Module, images: Tensor, *, what: str) -> Tensor:
     return logits
 
 
-def grader_log_prob(model: nn.Module, images: Tensor, *, what: str) -> Tensor:
+def grader_log_prob(model, images: Tensor, *, what: str) -> Tensor:
     """log p(x) in nats of each image, from the model's logits and the grader's own likelihood: (N,)."""
     return bernoulli_log_prob(logits_of(model, images, what=what), images)
+
+
+def log_prob_expression(images: Tensor, *, what: str):
+    """The grader's log p(x) of ``images`` under MODEL, as an expression a probe evaluates where the model lives."""
+    return call(model_log_prob, MODEL, images, what=what)
 
 
 def sharp_fvsbn(module, image_shape: tuple[int, int] = TINY, *, weight_scale: float = 4.0, bias_scale: float = 1.0):
     """An FVSBN of ``module`` (student or reference) whose conditionals are sharp and strongly coupled."""
     model = module.FVSBN(image_shape=image_shape)
     D = image_shape[0] * image_shape[1]
-    with torch.no_grad():
-        model.weight.copy_(weight_scale * torch.randn(D, D))
-        model.bias.copy_(bias_scale * torch.randn(D))
-    return model
+    return set_parameters(model, what="FVSBN", weight=weight_scale * torch.randn(D, D), bias=bias_scale * torch.randn(D))
 
 
 def exact_log_probs(reference_model: nn.Module, image_shape: tuple[int, int]) -> Tensor:

@@ -13,11 +13,8 @@ function, :func:`train_and_evaluate`, so the threshold is measured on exactly wh
 
 from __future__ import annotations
 
-import contextlib
 import json
-import logging
 import math
-import warnings
 from pathlib import Path
 
 import torch
@@ -25,7 +22,8 @@ import torch
 from ar_helpers import logits_of
 
 from gradelib.checks import CheckFailure, assert_autoregressive, bernoulli_log_prob
-from gradelib.pytest_plugin import seed_everything
+from gradelib.sandbox.probes import fit_datamodule, reseed
+from gradelib.seeding import seed_everything
 
 CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
 #: The seed of the graded run (one of the calibration seeds).
@@ -68,22 +66,6 @@ CONFIGS: dict[str, dict] = {
 }
 
 
-@contextlib.contextmanager
-def quiet_lightning():
-    """Silence Lightning's informational logging and warnings (CPU-only hints, few workers)."""
-    loggers = [logging.getLogger(name) for name in ("lightning.pytorch", "lightning.fabric", "lightning")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        for logger, level in zip(loggers, levels):
-            logger.setLevel(level)
-
-
 def make_datamodule(budget: str, seed: int):
     """The budget's LightningDataModule, set up (train order seeded by ``seed``)."""
     import gradelib.data
@@ -95,25 +77,6 @@ def make_datamodule(budget: str, seed: int):
     return datamodule
 
 
-def make_trainer(device: torch.device, max_steps: int, callbacks=(), validate: bool = False):
-    """A quiet Trainer on ``device`` for ``max_steps`` optimiser steps (validation during fit only if asked)."""
-    import lightning as L
-
-    return L.Trainer(
-        accelerator=device.type,
-        devices=1,
-        max_steps=max_steps,
-        max_epochs=-1,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        limit_val_batches=None if validate else 0,
-        num_sanity_val_steps=0,
-        callbacks=list(callbacks),
-    )
-
-
 def build_model(module, model_name: str, budget: str):
     """The notebook's ``model_name`` class built with the budget's arguments."""
     config = CONFIGS[budget]
@@ -122,15 +85,15 @@ def build_model(module, model_name: str, budget: str):
 
 
 def train(module, model_name: str, *, budget: str, seed: int, device: torch.device):
-    """Seed, build and train the notebook's model; return it (on ``device``)."""
+    """Seed, build and train the notebook's model where it lives; return it (on ``device``)."""
     config = CONFIGS[budget]
     seed_everything(seed)
+    reseed(module, seed)  # the notebook's own process, where its model is built
     model = build_model(module, model_name, budget)
-    datamodule = make_datamodule(budget, seed)
-    with quiet_lightning():
-        trainer = make_trainer(device, config["models"][model_name]["max_steps"])
-        trainer.fit(model, train_dataloaders=datamodule.train_dataloader())
-    return model.to(device)
+    kwargs = {"batch_size": config["batch_size"], **config["datamodule_kwargs"]}
+    fit_datamodule(model, config["datamodule"], kwargs, max_steps=config["models"][model_name]["max_steps"],
+                   device=device, seed=seed)
+    return model
 
 
 @torch.no_grad()
@@ -139,7 +102,8 @@ def test_nll(model, *, budget: str, device: torch.device) -> float:
     config = CONFIGS[budget]
     datamodule = make_datamodule(budget, seed=0)
     images = datamodule.dataset("test").tensors[0]
-    model = model.to(device).eval()
+    model = model.to(device)
+    model.eval()
     total = 0.0
     for start in range(0, images.shape[0], config["eval_batch_size"]):
         batch = images[start : start + config["eval_batch_size"]].to(device)

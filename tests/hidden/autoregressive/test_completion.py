@@ -18,6 +18,8 @@ from gradelib.checks import (
     outcome_index,
     outcome_name,
 )
+from gradelib.sandbox.expr import DEVICE, MODEL, call, method
+from gradelib.sandbox.probes import call_watching_inputs, to_device
 
 NUM_SAMPLES = 4000
 ALPHA = 1e-3
@@ -29,9 +31,9 @@ HINT = (
 
 
 def _complete(model, images, observed):
-    before = images.clone()
-    completed = assert_shape(model.complete(images, observed), tuple(images.shape), what="complete(images, observed_mask)")
-    if not torch.equal(images, before):
+    result = call_watching_inputs(model, "complete", images, observed)
+    completed = assert_shape(result["output"], tuple(images.shape), what="complete(images, observed_mask)")
+    if 0 in result["changed"]:
         raise CheckFailure("complete changed the images passed to it: work on a copy (for instance "
                            "torch.where(observed_mask, images, torch.zeros_like(images))), never write into `images`.")
     return completed
@@ -120,10 +122,7 @@ def test_completion_with_scattered_observed_pixels(submission, reference, device
 def test_completion_runs_on_any_device(submission):
     """Does complete create its tensors on the device of its inputs (so that it runs on a GPU)?"""
     model = submission.FVSBN(image_shape=(2, 3))
-
-    def call(m, device):
-        images = torch.zeros(3, 1, 2, 3, device=device)
-        return m.complete(images, torch.zeros(3, 1, 2, 3, dtype=torch.bool, device=device))
-
-    assert_runs_on_meta(model, call, what="complete", hint="In complete, create tensors from the input images "
+    images = call(to_device, torch.zeros(3, 1, 2, 3), DEVICE)
+    observed = call(to_device, torch.zeros(3, 1, 2, 3, dtype=torch.bool), DEVICE)
+    assert_runs_on_meta(model, method(MODEL, "complete", images, observed), what="complete", hint="In complete, create tensors from the input images "
                         "(torch.zeros_like(images), torch.where) or with device=images.device.")

@@ -8,9 +8,10 @@ import math
 
 import pytest
 import torch
-from ar_helpers import TINY, copy_weights
+from ar_helpers import TINY, copy_weights, randomize, set_parameters
 
 from gradelib.checks import CheckFailure, assert_close, assert_module_gradcheck, assert_normalised, assert_shape
+from gradelib.sandbox.expr import MODEL, method
 
 HINT = (
     "log_prob should return, for each image, the sum over its pixels of x log sigmoid(l) + (1 - x) log(1 - sigmoid(l)) "
@@ -57,9 +58,7 @@ def test_log_prob_matches_reference(submission, reference, device):
 def test_log_prob_of_fair_coins(submission, device):
     """With all weights zero (every pixel a fair coin), is log p(x) = -D ln 2 for every image?"""
     model = submission.FVSBN(image_shape=(3, 4)).to(device)
-    with torch.no_grad():
-        for parameter in model.parameters():
-            parameter.zero_()
+    set_parameters(model, what="FVSBN", weight=torch.zeros(12, 12), bias=torch.zeros(12))
     images = torch.randint(0, 2, (5, 1, 3, 4), device=device).float()
     found = assert_shape(model.log_prob(images), (5,), what="log_prob of 5 images of shape (1, 3, 4)")
     expected = torch.full((5,), -12 * math.log(2.0))
@@ -72,9 +71,8 @@ def test_log_prob_is_stable_for_large_logits(submission, device):
     """Is log_prob finite and correct when the logits are large (confident predictions)?"""
     model = submission.FVSBN(image_shape=(2, 3)).to(device)
     images = torch.tensor([[1.0, 0.0, 1.0, 0.0, 1.0, 1.0]], device=device).reshape(1, 1, 2, 3)
-    with torch.no_grad():
-        model.weight.zero_()
-        model.bias.copy_(torch.tensor([200.0, 200.0, -200.0, -200.0, 30.0, 30.0]))
+    set_parameters(model, what="FVSBN", weight=torch.zeros(6, 6),
+                   bias=torch.tensor([200.0, 200.0, -200.0, -200.0, 30.0, 30.0]))
     found = assert_shape(model.log_prob(images), (1,), what="log_prob of one image")
     # pixels 1 and 2 are mispredicted with logits +-200 (-200 nats each); the others are predicted confidently.
     expected = torch.tensor([-400.0 - 2 * math.log1p(math.exp(-30.0))])
@@ -93,21 +91,14 @@ def test_log_prob_is_stable_for_large_logits(submission, device):
 @pytest.mark.points(1)
 def test_log_prob_is_normalised(submission):
     """Do the probabilities exp(log_prob) of all 64 binary 2x3 images sum to one (FVSBN with random weights)?"""
-    model = submission.FVSBN(image_shape=TINY)
-    with torch.no_grad():
-        model.weight.normal_(0.0, 2.0)
-        model.bias.normal_(0.0, 1.0)
-    model = model.double()
+    model = randomize(submission.FVSBN(image_shape=TINY), what="FVSBN", weight=2.0, bias=1.0).double()
     assert_normalised(model.log_prob, TINY, what="exp(log_prob) of the FVSBN", hint=HINT)
 
 
 @pytest.mark.points(1)
 def test_log_prob_gradients(submission):
     """Are the gradients of log_prob with respect to the weights right (float64 gradcheck)?"""
-    model = submission.FVSBN(image_shape=TINY)
-    with torch.no_grad():
-        model.weight.normal_(0.0, 1.0)
-        model.bias.normal_(0.0, 1.0)
+    model = randomize(submission.FVSBN(image_shape=TINY), what="FVSBN")
     images = torch.randint(0, 2, (4, 1, *TINY)).double()
-    assert_module_gradcheck(model, lambda m: m.log_prob(images), what="log_prob of 4 images",
+    assert_module_gradcheck(model, method(MODEL, "log_prob", images), what="log_prob of 4 images",
                             hint="Compute log_prob from the logits with differentiable torch operations only.")

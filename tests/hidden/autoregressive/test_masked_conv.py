@@ -6,9 +6,18 @@ so any correct way of storing the mask passes.
 
 import pytest
 import torch
-from ar_helpers import copy_weights
+from ar_helpers import copy_weights, set_parameters
 
-from gradelib.checks import CheckFailure, assert_close, assert_gradcheck, assert_runs_on_meta, assert_shape
+from gradelib.checks import CheckFailure, assert_close, assert_module_gradcheck, assert_runs_on_meta, assert_shape
+from gradelib.sandbox.expr import DEVICE, MODEL, X, call, method
+from gradelib.sandbox.probes import (
+    jacobian_rows,
+    module_structure,
+    parameter_shapes,
+    square_loss_steps,
+    to_device,
+    weighted_sum,
+)
 
 
 def expected_pattern(mask_type: str, k: int) -> torch.Tensor:
@@ -24,15 +33,12 @@ def grid(pattern: torch.Tensor) -> str:
 
 def effective_pattern(layer, in_channels: int, k: int) -> torch.Tensor:
     """(out, in, k, k) bool: which input positions reach each output channel's centre pixel."""
-    x = torch.zeros(1, in_channels, k, k, requires_grad=True)
-    out = layer(x)
-    out = assert_shape(out, (1, layer.out_channels, k, k), what=f"the output of MaskedConv2d(kernel_size={k}) for a {k}x{k} input",
-                       hint="the padding kernel_size // 2 (given) keeps the image size: use this layer's padding.")
-    patterns = []
-    for o in range(layer.out_channels):
-        (grad,) = torch.autograd.grad(out[0, o, k // 2, k // 2], x, retain_graph=True, allow_unused=True)
-        patterns.append(torch.zeros(in_channels, k, k, dtype=torch.bool) if grad is None else grad[0] != 0)
-    return torch.stack(patterns)
+    x = torch.zeros(1, in_channels, k, k)
+    out_channels = layer.out_channels
+    assert_shape(layer(x), (1, out_channels, k, k), what=f"the output of MaskedConv2d(kernel_size={k}) for a {k}x{k} input",
+                 hint="the padding kernel_size // 2 (given) keeps the image size: use this layer's padding.")
+    rows = jacobian_rows(layer, x, [(0, o, k // 2, k // 2) for o in range(out_channels)])  # (out, 1, in, k, k)
+    return rows[:, 0] != 0
 
 
 @pytest.mark.parametrize("kernel_size", [3, 5, 7])
@@ -41,10 +47,11 @@ def effective_pattern(layer, in_channels: int, k: int) -> torch.Tensor:
 def test_mask_pattern(submission, mask_type, kernel_size):
     """Does the masked convolution see exactly the kernel positions of formula (9)?"""
     layer = submission.MaskedConv2d(mask_type, 2, 3, kernel_size)
-    with torch.no_grad():
-        layer.weight.fill_(1.0)
-        if layer.bias is not None:
-            layer.bias.zero_()
+    shapes = parameter_shapes(layer)
+    values = {"weight": torch.ones(shapes.get("weight", (3, 2, kernel_size, kernel_size)))}
+    if "bias" in shapes:
+        values["bias"] = torch.zeros(shapes["bias"])
+    set_parameters(layer, what="MaskedConv2d", **values)
     found = effective_pattern(layer, 2, kernel_size)
     expected = expected_pattern(mask_type, kernel_size)
     for o in range(found.shape[0]):
@@ -62,16 +69,15 @@ def test_mask_pattern(submission, mask_type, kernel_size):
 @pytest.mark.points(1)
 def test_mask_is_a_buffer(submission):
     """Is the mask a registered buffer named `mask` (saved with the layer and moved with it), not a parameter?"""
-    layer = submission.MaskedConv2d("A", 2, 3, 5)
-    buffers = dict(layer.named_buffers())
-    parameters = dict(layer.named_parameters())
+    structure = module_structure(submission.MaskedConv2d("A", 2, 3, 5))
+    buffers, parameters = structure["buffers"], structure["parameters"]
     if "mask" in parameters:
         raise CheckFailure("The mask is an nn.Parameter, so the optimiser would train it: register it with "
                            "self.register_buffer('mask', mask) instead.")
     if "mask" not in buffers:
         raise CheckFailure(f"MaskedConv2d has no buffer named `mask` (buffers: {sorted(buffers) or 'none'}): register the mask "
                            "with self.register_buffer('mask', mask) so that it moves with the layer to a GPU and is saved.")
-    if "mask" not in layer.state_dict():
+    if "mask" not in structure["state_dict"]:
         raise CheckFailure("The mask is not saved in the layer's state_dict: register it with persistent=True (the default).")
     if set(parameters) != {"weight", "bias"}:
         raise CheckFailure(f"MaskedConv2d's parameters are {sorted(parameters)}; expected only nn.Conv2d's weight and bias.")
@@ -81,23 +87,17 @@ def test_mask_is_a_buffer(submission):
 def test_forward_leaves_weights_unchanged(submission):
     """Does forward leave the weights unchanged, and do masked weights stay masked after training steps?"""
     layer = submission.MaskedConv2d("B", 2, 3, 5)
-    before = layer.weight.detach().clone()
     seen = effective_pattern(layer, 2, 5)  # (3, 2, 5, 5): the kernel positions this layer uses, whatever its mask
-    layer.zero_grad()
-    layer(torch.randn(4, 2, 6, 6)).square().sum().backward()
-    if not torch.equal(layer.weight.detach(), before):
+    first = square_loss_steps(layer, [torch.randn(4, 2, 6, 6)])
+    if not first["unchanged_by_forward"] or not torch.equal(first["after"]["weight"], first["before"]["weight"]):
         raise CheckFailure("forward changed self.weight in place: compute the masked kernel as a new tensor, "
                            "self.weight * self.mask, and convolve with it; never write the mask into self.weight.")
-    grad = layer.weight.grad
+    grad = first["grads"].get("weight")
     if grad is not None and (grad[~seen] != 0).any():
         raise CheckFailure("Masked kernel positions receive gradients, so training moves weights that the mask should "
                            "remove and they leak back into the convolution: use self.weight * self.mask inside forward "
                            "(masking the weights once in __init__ is not enough).")
-    optimiser = torch.optim.SGD(layer.parameters(), lr=1.0)
-    for _ in range(3):
-        optimiser.zero_grad()
-        layer(torch.randn(4, 2, 6, 6)).square().sum().backward()
-        optimiser.step()
+    square_loss_steps(layer, [torch.randn(4, 2, 6, 6) for _ in range(3)], lr=1.0)
     if (effective_pattern(layer, 2, 5) & ~seen).any():
         raise CheckFailure("After three optimiser steps the layer sees masked kernel positions: apply the mask in every "
                            "forward call (self.weight * self.mask), not once to the initial weights.")
@@ -118,21 +118,18 @@ def test_masked_conv_matches_reference(submission, reference, device):
 @pytest.mark.points(1)
 def test_masked_conv_gradients(submission):
     """Are the gradients of MaskedConv2d with respect to its input, weight and bias right (float64 gradcheck)?"""
-    layer = submission.MaskedConv2d("A", 2, 2, 3).double()
+    layer = submission.MaskedConv2d("A", 2, 2, 3)
     x = torch.randn(1, 2, 4, 4, dtype=torch.float64)
     w = torch.randn(1, 2, 4, 4, dtype=torch.float64)
-
-    def fn(x, weight, bias):
-        return torch.func.functional_call(layer, {"weight": weight, "bias": bias}, (x,)).mul(w).sum()
-
-    assert_gradcheck(fn, {"x": x, "weight": layer.weight.detach(), "bias": layer.bias.detach()},
-                     what="the masked convolution",
-                     hint="Use self.weight * self.mask in forward and never modify self.weight (or its .data) in place.")
+    assert_module_gradcheck(layer, call(weighted_sum, method(MODEL, "__call__", X), w), inputs={"x": x},
+                            what="the masked convolution",
+                            hint="Use self.weight * self.mask in forward and never modify self.weight (or its .data) in place.")
 
 
 @pytest.mark.points(1)
 def test_masked_conv_runs_on_any_device(submission):
     """Do MaskedConv2d's mask and forward follow the layer to another device (so that it runs on a GPU)?"""
     layer = submission.MaskedConv2d("A", 2, 3, 3)
-    assert_runs_on_meta(layer, lambda m, device: m(torch.zeros(1, 2, 4, 4, device=device)), what="MaskedConv2d.forward",
+    assert_runs_on_meta(layer, method(MODEL, "__call__", call(to_device, torch.zeros(1, 2, 4, 4), DEVICE)),
+                        what="MaskedConv2d.forward",
                         hint="Register the mask with self.register_buffer('mask', mask) so that .to(device) moves it.")

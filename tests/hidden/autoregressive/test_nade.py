@@ -6,7 +6,7 @@ depend on the student's ``log_prob``.
 
 import pytest
 import torch
-from ar_helpers import TINY, copy_weights, grader_log_prob, logits_of
+from ar_helpers import TINY, copy_weights, grader_log_prob, log_prob_expression, logits_of, randomize
 
 from gradelib.checks import (
     assert_autoregressive,
@@ -17,6 +17,8 @@ from gradelib.checks import (
     assert_work_scales,
     count_work,
 )
+from gradelib.sandbox.expr import DEVICE, MODEL, call, method
+from gradelib.sandbox.probes import to_device
 
 FORMULA_HINT = (
     "Check formula (7): a_i = c + sum over j < i of W[:, j] x_j (pixel i sees the pixels before it, not itself), "
@@ -25,11 +27,7 @@ FORMULA_HINT = (
 
 
 def _nade(module, image_shape, hidden_size, scale=1.0):
-    model = module.NADE(image_shape=image_shape, hidden_size=hidden_size)
-    with torch.no_grad():
-        for parameter in model.parameters():
-            parameter.normal_(0.0, scale)
-    return model
+    return randomize(module.NADE(image_shape=image_shape, hidden_size=hidden_size), what="NADE", std=scale)
 
 
 @pytest.mark.points(3)
@@ -70,7 +68,7 @@ def test_nade_gradients(submission):
     """Are the gradients of NADE's log-likelihood with respect to W, c, V and b right (float64 gradcheck)?"""
     model = _nade(submission, TINY, hidden_size=3)
     images = torch.randint(0, 2, (3, 1, *TINY)).double()
-    assert_module_gradcheck(model, lambda m: grader_log_prob(m, images, what="NADE's forward"),
+    assert_module_gradcheck(model, log_prob_expression(images, what="NADE's forward"),
                             what="NADE's log-likelihood of 3 images",
                             hint="Write forward with differentiable torch operations on the parameters themselves.")
 
@@ -82,8 +80,7 @@ def test_nade_cost_is_linear_in_pixels(submission):
     for side in (8, 16):
         model = submission.NADE(image_shape=(side, side), hidden_size=16)
         images = torch.randint(0, 2, (4, 1, side, side)).float()
-        with torch.no_grad():
-            work[side * side] = count_work(lambda: model(images))
+        work[side * side] = count_work(method(model, "__call__", images))
     assert_work_scales(
         work, max_exponent=1.4, what="NADE's forward", size_name="D",
         hint="Formula (8) computes all pre-activations with a running sum (torch.cumsum over the pixel axis), in O(DH); "
@@ -95,4 +92,5 @@ def test_nade_cost_is_linear_in_pixels(submission):
 def test_nade_runs_on_any_device(submission):
     """Does NADE's forward create its tensors on the device of its input (so that it runs on a GPU)?"""
     model = submission.NADE(image_shape=(3, 4), hidden_size=5)
-    assert_runs_on_meta(model, lambda m, device: m(torch.zeros(2, 1, 3, 4, device=device)), what="NADE.forward")
+    assert_runs_on_meta(model, method(MODEL, "__call__", call(to_device, torch.zeros(2, 1, 3, 4), DEVICE)),
+                        what="NADE.forward")

@@ -6,7 +6,7 @@ not depend on the student's ``log_prob``.
 
 import pytest
 import torch
-from ar_helpers import copy_weights, grader_log_prob, logits_of
+from ar_helpers import copy_weights, grader_log_prob, log_prob_expression, logits_of
 
 from gradelib.checks import (
     assert_autoregressive,
@@ -16,6 +16,8 @@ from gradelib.checks import (
     assert_runs_on_meta,
     left_and_up,
 )
+from gradelib.sandbox.expr import DEVICE, MODEL, call, method
+from gradelib.sandbox.probes import to_device
 
 LAYERS_HINT = (
     "The first layer (input_conv) must be type A, every later layer type B; forward applies input_conv, a ReLU, "
@@ -66,7 +68,7 @@ def test_pixelcnn_gradients(submission):
     """Are the gradients of PixelCNN's log-likelihood with respect to its weights right (float64 gradcheck)?"""
     model = _pixelcnn(submission, (2, 3), hidden_channels=3, num_hidden_layers=1, kernel_size=3)
     images = torch.randint(0, 2, (2, 1, 2, 3)).double()
-    assert_module_gradcheck(model, lambda m: grader_log_prob(m, images, what="PixelCNN's forward"),
+    assert_module_gradcheck(model, log_prob_expression(images, what="PixelCNN's forward"),
                             what="PixelCNN's log-likelihood of 2 images",
                             hint="Use the masked layers' outputs directly, with differentiable torch operations.")
 
@@ -75,4 +77,5 @@ def test_pixelcnn_gradients(submission):
 def test_pixelcnn_runs_on_any_device(submission):
     """Does PixelCNN's forward run on the device of its input (so that it runs on a GPU)?"""
     model = _pixelcnn(submission, (4, 4), hidden_channels=4, num_hidden_layers=1, kernel_size=3)
-    assert_runs_on_meta(model, lambda m, device: m(torch.zeros(2, 1, 4, 4, device=device)), what="PixelCNN.forward")
+    assert_runs_on_meta(model, method(MODEL, "__call__", call(to_device, torch.zeros(2, 1, 4, 4), DEVICE)),
+                        what="PixelCNN.forward")

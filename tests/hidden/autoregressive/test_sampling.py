@@ -10,6 +10,7 @@ import torch
 from ar_helpers import TINY, copy_weights, exact_log_probs, sharp_fvsbn
 
 from gradelib.checks import CheckFailure, assert_runs_on_meta, assert_samples_match, assert_shape, outcome_index
+from gradelib.sandbox.expr import MODEL, method
 
 NUM_SAMPLES = 4000
 ALPHA = 1e-3
@@ -58,5 +59,5 @@ def test_samples_follow_the_model(submission, reference, device):
 def test_sample_runs_on_any_device(submission):
     """Does sample create its tensors on the model's device (so that it runs on a GPU)?"""
     model = submission.FVSBN(image_shape=(2, 3))
-    assert_runs_on_meta(model, lambda m, device: m.sample(3), what="sample",
+    assert_runs_on_meta(model, method(MODEL, "sample", 3), what="sample",
                         hint="In sample, create the images with device=self.device.")

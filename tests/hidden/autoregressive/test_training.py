@@ -7,74 +7,53 @@ the grader computes from the model's logits before the step and the values the s
 
 import math
 
-import lightning as L
 import pytest
 import torch
-from ar_helpers import grader_log_prob
-from ar_quality import make_trainer, quiet_lightning
-from torch.utils.data import DataLoader, TensorDataset
+from ar_helpers import grader_log_prob, randomize
 
 from gradelib.checks import CheckFailure
+from gradelib.checks.likelihood import mean_nll
 from gradelib.data import load_binarized_digits8x8
 from gradelib.metrics import nats_to_bits_per_dim
+from gradelib.sandbox.expr import MODEL, X, call
+from gradelib.sandbox.probes import fit_recording, run_stage
 
 KEY = "train/nll_nats"
 
 
-class StepRecorder(L.Callback):
-    """Per training step: the grader's NLL of the batch (before the step), the logged and the returned values."""
-
-    def __init__(self) -> None:
-        self.expected, self.logged, self.returned = [], [], []
-
-    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
-        with torch.no_grad():
-            self.expected.append(-grader_log_prob(pl_module, batch[0], what="the model's forward").mean().item())
-
-    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
-        metrics = trainer.callback_metrics
-        self.logged.append(float(metrics[KEY]) if KEY in metrics else None)
-        loss = outputs["loss"] if isinstance(outputs, dict) else outputs
-        self.returned.append(float(loss.detach()) if isinstance(loss, torch.Tensor) else None)
-        self.keys = sorted(metrics)
-
-
 def _fit(model, device, steps, batch_size=64):
     images, labels = load_binarized_digits8x8("train")
-    loader = DataLoader(TensorDataset(images, labels), batch_size=batch_size, shuffle=True,
-                        generator=torch.Generator().manual_seed(0))
-    recorder = StepRecorder()
-    with quiet_lightning():
-        make_trainer(device, steps, callbacks=[recorder]).fit(model, train_dataloaders=loader)
-    return recorder
+    return fit_recording(model, images, labels, batch_size=batch_size, max_steps=steps, device=device,
+                         log_keys=[KEY], before_step=call(mean_nll, MODEL, X), shuffle_seed=0)
 
 
-def _check_logged(recorder, what):
-    if all(value is None for value in recorder.logged):
+def _check_logged(history, what):
+    logged, expected, returned = history["logged"][KEY], history["before"], history["returned"]
+    if all(value is None for value in logged):
         raise CheckFailure(
-            f"training_step did not log `{KEY}` at each step (the keys logged were {getattr(recorder, 'keys', [])}): "
+            f"training_step did not log `{KEY}` at each step (the keys logged were {history['keys']}): "
             f"log the batch's mean NLL with self.log(f\"{{stage}}/nll_nats\", nll) in _common_step (default on_step)."
         )
-    for step, (expected, logged, returned) in enumerate(zip(recorder.expected, recorder.logged, recorder.returned)):
-        if returned is None:
+    for step, (want, got, back) in enumerate(zip(expected, logged, returned)):
+        if back is None:
             raise CheckFailure("training_step must return the loss (a scalar tensor, the mean NLL in nats) so that Lightning can minimise it.")
-        for name, value in (("the loss training_step returned", returned), (f"the value logged as {KEY}", logged)):
-            if value is None or not math.isclose(value, expected, rel_tol=1e-4, abs_tol=1e-3):
-                ratio = f" (ratio {value / expected:.4f})" if value is not None and expected else ""
+        for name, value in (("the loss training_step returned", back), (f"the value logged as {KEY}", got)):
+            if value is None or want is None or not math.isclose(value, want, rel_tol=1e-4, abs_tol=1e-3):
+                ratio = f" (ratio {value / want:.4f})" if value is not None and want else ""
                 raise CheckFailure(
-                    f"At training step {step} of {what}, {name} is {value}; the batch's mean NLL is {expected:.4f} nats "
+                    f"At training step {step} of {what}, {name} is {value}; the batch's mean NLL is {want:.4f} nats "
                     f"per image{ratio}. Return and log -log p(x) averaged over the batch (formula (3)), in nats: not "
                     "summed over the batch, not per pixel, not in bits."
                 )
+    return logged
 
 
 @pytest.mark.points(3)
 def test_training_logs_and_lowers_nll(submission, device):
     """Does training with Lightning log train/nll_nats (the batch's mean NLL) at each step, and lower it?"""
     model = submission.FVSBN(image_shape=(8, 8), learning_rate=1e-2)
-    recorder = _fit(model, device, steps=30)
-    _check_logged(recorder, "an FVSBN")
-    first, last = sum(recorder.logged[:5]) / 5, sum(recorder.logged[-5:]) / 5
+    logged = _check_logged(_fit(model, device, steps=30), "an FVSBN")
+    first, last = sum(logged[:5]) / 5, sum(logged[-5:]) / 5
     if not last < first - 1.0:
         raise CheckFailure(
             f"In 30 training steps of an FVSBN with learning rate 1e-2, the logged NLL went from {first:.2f} to {last:.2f} nats "
@@ -86,20 +65,12 @@ def test_training_logs_and_lowers_nll(submission, device):
 @pytest.mark.points(2)
 def test_validation_and_test_steps_log_nll(submission, device):
     """Do validation and test runs log val/nll_nats, test/nll_nats (nats per image) and val/bpd, test/bpd (bits per pixel)?"""
-    model = submission.FVSBN(image_shape=(8, 8))
-    with torch.no_grad():
-        model.weight.normal_(0.0, 0.3)
-        model.bias.normal_(0.0, 1.0)
+    model = randomize(submission.FVSBN(image_shape=(8, 8)), what="FVSBN", weight=0.3, bias=1.0)
     for stage, split in (("val", "val"), ("test", "test")):
         images, labels = load_binarized_digits8x8(split)
-        loader = DataLoader(TensorDataset(images, labels), batch_size=images.shape[0])  # one batch: an exact mean
-        with torch.no_grad():
-            expected = -grader_log_prob(model, images.to(model.device), what="FVSBN's forward").mean().item()
-        with quiet_lightning():
-            trainer = make_trainer(device, 1, validate=True)
-            run = trainer.validate if stage == "val" else trainer.test
-            (results,) = run(model, dataloaders=loader, verbose=False)
-        model = model.cpu()
+        expected = -grader_log_prob(model, images, what="FVSBN's forward").mean().item()
+        # one batch: an exact mean
+        results = run_stage(model, stage, images, labels, batch_size=images.shape[0], device=device)
         for key, value in ((f"{stage}/nll_nats", expected), (f"{stage}/bpd", nats_to_bits_per_dim(expected, 64))):
             if key not in results:
                 step = "validation_step" if stage == "val" else "test_step"
@@ -116,9 +87,8 @@ def test_validation_and_test_steps_log_nll(submission, device):
 def test_pixelcnn_trains(submission, device):
     """Does your PixelCNN, trained with your training_step, log a falling NLL in a short Lightning run?"""
     model = submission.PixelCNN(image_shape=(8, 8), hidden_channels=8, num_hidden_layers=1, kernel_size=5, learning_rate=1e-2)
-    recorder = _fit(model, device, steps=25)
-    _check_logged(recorder, "a PixelCNN")
-    first, last = sum(recorder.logged[:5]) / 5, sum(recorder.logged[-5:]) / 5
+    logged = _check_logged(_fit(model, device, steps=25), "a PixelCNN")
+    first, last = sum(logged[:5]) / 5, sum(logged[-5:]) / 5
     if not last < first - 1.0:
         raise CheckFailure(f"In 25 training steps of a PixelCNN the logged NLL went from {first:.2f} to {last:.2f} nats; "
                            "it should fall by several nats. Check PixelCNN's forward (the ReLUs, the layers) and training_step.")

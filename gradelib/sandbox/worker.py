@@ -1,0 +1,263 @@
+"""The submission process: it runs a student's notebook and answers requests about its objects.
+
+Started by :mod:`gradelib.sandbox.launch` (in a sandbox where the machine allows one) with a Unix
+socket to the trusted side. It never sees a hidden test, a solution or the
+results file; it only answers requests, and every answer is data or a handle (see
+:mod:`gradelib.sandbox.protocol`). The notebook is loaded once; each test gets a fresh copy of the
+loaded process (``fork``), so a test starts from a clean state without running the notebook again.
+
+    zygote  <- {"cells": [...], "cell_timeout": 60, "cpu_threads": 1}
+    zygote  -> {"hello": {"cell_errors": [...], "did_not_load": None, "cuda_initialized": False}}
+    zygote  <- {"op": "fork"}   -> {"ok": pid} and a socket for the test's own process
+    test    <- {"op": "getattr"|"call"|"probe"|..., ...}  -> {"ok": value} | {"error": {...}}
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import socket
+import traceback
+
+__all__ = ["main"]
+
+_STDOUT_TAIL_CHARS = 64 * 1024
+
+
+class _TailBuffer(io.TextIOBase):
+    """A text stream that keeps only the last characters written (a notebook may print without end)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.text = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text) -> int:
+        text = str(text)
+        self.text = (self.text + text)[-self.limit :]
+        return len(text)
+
+
+def main(channel_fd: int) -> None:
+    """Serve as the zygote of one submission: load the notebook, then fork a process per test.
+
+    Args:
+        channel_fd: the file descriptor of the socket to the trusted side.
+    """
+    from gradelib.sandbox.channel import Channel, ChannelClosed
+
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    channel = Channel.from_fd(channel_fd)
+    try:
+        config = channel.recv()
+        module, hello = _load(config)
+        channel.send({"hello": hello})
+        _zygote_loop(channel, module)
+    except ChannelClosed:
+        pass
+    os._exit(0)
+
+
+def _load(config: dict):
+    import torch
+
+    from gradelib.loader import CellTimeoutError, CodeCell, build_module
+
+    torch.set_num_threads(max(int(config.get("cpu_threads", 1)), 1))
+    cells = [CodeCell(number=int(n), source=str(s), grade_id=g) for n, s, g in config["cells"]]
+    stdout = _TailBuffer(_STDOUT_TAIL_CHARS)
+    module = build_module(cells, notebook_path=config.get("name", "submission.ipynb"),
+                          cell_timeout=config.get("cell_timeout"), stdout=stdout)
+    timed_out = [error for error in module.cell_errors if error.exception_type == CellTimeoutError.__name__]
+    hello = {
+        "cell_errors": [error.describe()[:500] for error in module.cell_errors],
+        "did_not_load": timed_out[0].describe()[:500] if timed_out else None,
+        "cuda_initialized": bool(torch.cuda.is_initialized()),
+    }
+    return module, hello
+
+
+def _zygote_loop(channel, module) -> None:
+    from gradelib.sandbox.channel import Channel
+
+    child = None
+    while True:
+        request = channel.recv()
+        op = request.get("op") if isinstance(request, dict) else None
+        if op == "fork":
+            _end_child(child)
+            ours, theirs = socket.socketpair()
+            pid = os.fork()
+            if pid == 0:  # the test's own process
+                try:
+                    channel.close()
+                    ours.close()
+                    os.setpgid(0, 0)
+                    TestServer(Channel(theirs), module).serve()
+                finally:
+                    os._exit(0)
+            theirs.close()
+            child = pid
+            channel.send({"ok": pid})
+            channel.send_fd(ours.fileno())
+            ours.close()
+        elif op == "end":
+            _end_child(child)
+            child = None
+            channel.send({"ok": None})
+        else:  # "exit", or anything unexpected
+            _end_child(child)
+            return
+
+
+def _end_child(pid: int | None) -> None:
+    if pid is None:
+        return
+    for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            kill()
+        except (ProcessLookupError, PermissionError):
+            pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+class TestServer:
+    """Answers one test's requests about the loaded module's objects (in the forked test process)."""
+
+    __test__ = False
+
+    def __init__(self, channel, module) -> None:
+        self.channel = channel
+        self.objects: dict[int, object] = {0: module}
+        self.ids: dict[int, int] = {id(module): 0}
+        self.next_id = 1
+
+    # ---------------------------------------------------------------- the loop
+    def serve(self) -> None:
+        from gradelib.sandbox.channel import ChannelClosed
+
+        while True:
+            try:
+                request = self.channel.recv(self._from_wire)
+            except ChannelClosed:
+                return
+            except Exception as error:  # noqa: BLE001 - a request this side cannot decode
+                self._reply({"error": _error_payload(error, probe=False)})
+                continue
+            try:
+                value = self._answer(request)
+                reply = {"ok": value}
+            except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt from student code too
+                reply = {"error": _error_payload(error, probe=isinstance(request, dict) and request.get("op") == "probe")}
+            self._reply(reply)
+
+    def _reply(self, reply: dict) -> None:
+        from gradelib.sandbox.codec import WireError
+
+        try:
+            self.channel.send(reply, self._to_wire)
+        except WireError as error:
+            self.channel.send({"error": _error_payload(error, probe=False)})
+
+    def _answer(self, request: dict):
+        op = request["op"]
+        if op == "getattr":
+            return getattr(request["target"], request["name"])
+        if op == "setattr":
+            setattr(request["target"], request["name"], request["value"])
+            return None
+        if op == "call":
+            return request["target"](*request.get("args", ()), **request.get("kwargs", {}))
+        if op == "getitem":
+            return request["target"][request["key"]]
+        if op == "len":
+            return len(request["target"])
+        if op == "repr":
+            return repr(request["target"])[:200]
+        if op == "probe":
+            function = request["function"]
+            if not getattr(function, "__gradelib_probe__", False):
+                raise PermissionError("only gradelib probes may be run by name")
+            return function(*request.get("args", ()), **request.get("kwargs", {}))
+        if op == "seed":
+            from gradelib.seeding import seed_everything
+
+            seed_everything(int(request["seed"]))
+            return None
+        if op == "release":
+            for number in request["ids"]:
+                obj = self.objects.pop(number, None)
+                self.ids.pop(id(obj), None)
+            return None
+        raise ValueError(f"unknown operation {op!r}")
+
+    # ---------------------------------------------------------------- the wire
+    def _to_wire(self, value, writer, depth):
+        from gradelib.sandbox.codec import Handle
+
+        number = self.ids.get(id(value))
+        if number is None or self.objects.get(number) is not value:
+            number = self.next_id
+            self.next_id += 1
+            self.objects[number] = value
+            self.ids[id(value)] = number
+        return writer.tree(Handle(number, type(value).__name__[:80]), depth)
+
+    def _from_wire(self, tag, data, build):
+        from gradelib.sandbox.codec import WireError
+        from gradelib.sandbox.protocol import expression_from_wire, resolve_function
+
+        if tag == "$h":
+            number = data[0]
+            if number not in self.objects:
+                raise WireError("a handle to an object that no longer exists")
+            return self.objects[number]
+        if tag == "$fn":
+            return resolve_function(str(data[0]), str(data[1]))
+        node = expression_from_wire(tag, data, build)
+        if node is None:
+            raise WireError(f"an unknown tag {tag!r}")
+        return node
+
+
+def _error_payload(error: BaseException, *, probe: bool) -> dict:
+    """What the trusted side learns of an error: its type, the first line of its message, where in the notebook."""
+    from gradelib.checks.failures import CheckFailure
+    from gradelib.loader import CELL_FILENAME_PREFIX, MissingNameError, student_traceback
+    from gradelib.sandbox.protocol import MAX_ERROR_MESSAGE, MAX_ERROR_TRACE
+
+    try:
+        text = str(error) if not isinstance(error, SystemExit) else f"the code called exit({error.code!r})"
+    except BaseException:  # noqa: BLE001 - a hostile __str__
+        text = "(the error's message could not be read)"
+    check_failure = probe and isinstance(error, CheckFailure)
+    if not (check_failure or isinstance(error, MissingNameError)):
+        text = (text.strip().splitlines() or [""])[0][:MAX_ERROR_MESSAGE]
+    else:
+        text = text[:4000]
+    frames = [frame for frame in traceback.walk_tb(error.__traceback__)
+              if frame[0].f_code.co_filename.startswith(CELL_FILENAME_PREFIX)]
+    where = None
+    if frames:
+        code = frames[-1][0].f_code
+        where = getattr(code, "co_qualname", code.co_name)
+    try:
+        trace = student_traceback(error.__traceback__)[-MAX_ERROR_TRACE:]
+    except Exception:  # noqa: BLE001
+        trace = ""
+    kind = "CheckFailure" if check_failure else type(error).__name__[:80]
+    if isinstance(error, MissingNameError):
+        kind = "MissingNameError"
+    elif isinstance(error, NotImplementedError):
+        kind = "NotImplementedError"
+    elif isinstance(error, MemoryError):
+        kind = "MemoryError"
+    return {"type": kind, "message": text, "where": where, "trace": trace}
+
+
