@@ -27,7 +27,7 @@ import gradelib
 from gradelib import GRADING_ENV
 from gradelib.pytest_plugin import NOT_RUN_MESSAGE
 from gradelib.settings import DEFAULT_MEMORY_LIMIT_GB, LOG_TAIL_BYTES
-from gradelib.results import FAILED, PASSED, GradeReport
+from gradelib.results import FAILED, PASSED, GradeReport, TestResult
 
 __all__ = [
     "DEFAULTS",
@@ -159,9 +159,11 @@ def grade_notebook(
             "--test-timeout", str(options.test_timeout),
             "--memory-limit-gb", str(options.memory_limit_gb),
         ]
-        collected = _CollectInBackground(suite, course_root, groups)  # the tests that count, listed by us
-        returncode, timed_out, log = _run_isolated(command, cwd=scratch, timeout=options.timeout, scratch=scratch)
-        expected = collected.result()
+        manifest = _ManifestReader()  # the tests that count, as the child collected them before any ran
+        command += ["--gradelib-manifest-fd", str(manifest.write_fd)]
+        returncode, timed_out, log = _run_isolated(command, cwd=scratch, timeout=options.timeout, scratch=scratch,
+                                                   pass_fds=(manifest.write_fd,), after_start=manifest.close_write_end)
+        expected = manifest.result() or _collect_for_report(suite, course_root, groups)
         report = _accept_results(expected, results_path)
         if not report.tests:
             raise GraderError(f"The hidden suite {suite} collected no tests (exit code {returncode}).\n{_tail(log)}")
@@ -172,30 +174,46 @@ def grade_notebook(
     return report
 
 
-class _CollectInBackground:
-    """Collect the hidden suite in a thread (its own pytest process) while the grading runs."""
+class _ManifestReader:
+    """Reads, in a thread, the list of collected tests that the pytest child writes to a pipe before running any."""
 
-    def __init__(self, suite: Path, course_root: Path, groups: list[str] | None) -> None:
+    def __init__(self) -> None:
         import threading
 
-        self._value: GradeReport | None = None
-        self._error: BaseException | None = None
-
-        def work() -> None:
-            try:
-                self._value = _collect_for_report(suite, course_root, groups)
-            except BaseException as error:  # noqa: BLE001 - re-raised in result()
-                self._error = error
-
-        self._thread = threading.Thread(target=work, daemon=True)
+        self.read_fd, self.write_fd = os.pipe()
+        self._chunks: list[bytes] = []
+        self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
 
-    def result(self) -> GradeReport:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._value is not None
-        return self._value
+    def _read(self) -> None:
+        size = 0
+        while True:
+            chunk = os.read(self.read_fd, 1 << 16)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > 16 * 2**20:  # far more than any suite's list of tests
+                break
+            self._chunks.append(chunk)
+        os.close(self.read_fd)
+
+    def close_write_end(self) -> None:
+        os.close(self.write_fd)
+
+    def result(self) -> GradeReport | None:
+        """The collected tests as a report (each not run yet), or None if the child never listed them."""
+        self._thread.join(timeout=10)
+        try:
+            entries = json.loads(b"".join(self._chunks).decode())
+        except (ValueError, UnicodeDecodeError):
+            return None
+        report = GradeReport()
+        for entry in entries if isinstance(entries, list) else []:
+            report.tests.append(TestResult(
+                name=str(entry["name"]), score=0.0, max_score=float(entry["max_score"]), status=FAILED,
+                output=NOT_RUN_MESSAGE, group=str(entry["group"]), nodeid=str(entry["nodeid"]),
+            ))
+        return report if report.tests else None
 
 
 def _accept_results(expected: GradeReport, results_path: Path) -> GradeReport:
@@ -280,15 +298,18 @@ def _child_environment() -> dict[str, str]:
     return env
 
 
-def _run_isolated(command: list[str], *, cwd: Path, timeout: float, scratch: Path) -> tuple[int, bool, str]:
+def _run_isolated(command: list[str], *, cwd: Path, timeout: float, scratch: Path, pass_fds: tuple = (),
+                  after_start=None) -> tuple[int, bool, str]:
     """Run a command in its own process group; kill the group at the time limit; return the log's tail."""
     log_path = scratch / "pytest.log"
 
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             command, cwd=cwd, env=_child_environment(), stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            stderr=subprocess.STDOUT, start_new_session=True, pass_fds=pass_fds,
         )
+        if after_start is not None:
+            after_start()
         timed_out = False
         try:
             process.wait(timeout=timeout)

@@ -10,6 +10,7 @@ One module per job:
 - :mod:`~gradelib.checks.goodness_of_fit`: :func:`assert_samples_match` (pooled chi-square test);
 - :mod:`~gradelib.checks.devices`: :func:`assert_runs_on_meta` (no CPU tensors created inside a method);
 - :mod:`~gradelib.checks.complexity`: :func:`count_work`, :func:`assert_work_scales` (O(n) versus O(n^2));
+- :mod:`~gradelib.checks.honesty`: :func:`assert_responds` (a property a constant satisfies pays only for computed outputs);
 - :mod:`~gradelib.checks.likelihood`: :func:`bernoulli_log_prob` (the grader's own log-likelihood).
 """
 
@@ -19,12 +20,15 @@ from gradelib.checks.complexity import assert_work_scales, count_work
 from gradelib.checks.devices import META, assert_runs_on_meta
 from gradelib.checks.failures import CheckFailure, describe
 from gradelib.checks.goodness_of_fit import ChiSquareResult, assert_samples_match, pooled_chi_square
+from gradelib.checks.honesty import assert_responds, outputs_change_with_weights
 from gradelib.checks.gradients import assert_gradcheck, assert_module_gradcheck
 from gradelib.checks.likelihood import bernoulli_log_prob, model_log_prob
 from gradelib.checks.normalisation import all_binary_images, assert_normalised, outcome_index, outcome_name
 
 __all__ = [
     "CheckFailure",
+    "assert_responds",
+    "outputs_change_with_weights",
     "describe",
     "FLOAT32_ATOL",
     "FLOAT32_RTOL",

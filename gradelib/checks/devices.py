@@ -84,6 +84,9 @@ def assert_runs_on_meta(module: nn.Module, call, *, what: str, hint: str | None 
     Raises:
         CheckFailure: a tensor on the CPU met a meta tensor (or an output is not on the meta device).
     """
+    from gradelib.checks.honesty import assert_responds
+
+    assert_responds(module, call, what=what)
     report = run_on_meta(module, call)
     status = report.get("status") if isinstance(report, dict) else None
     if status == "ok":

@@ -122,7 +122,16 @@ def gradcheck_report(module: nn.Module, loss, inputs: dict | None = None, includ
     values = {keys[name]: p.detach() for name, p in params.items()}
     values.update(inputs)
     names = list(values)
-    report = {"checked": list(params) + list(inputs), "differentiable": True, "ok": True, "culprit": None}
+    report = {"checked": list(params) + list(inputs), "differentiable": True, "ok": True, "culprit": None,
+              "constant": False}
+    try:
+        leaves = {name: value.clone().requires_grad_(True) for name, value in values.items()}
+        out = fn(**leaves)
+        if isinstance(out, Tensor) and out.requires_grad:
+            grads = torch.autograd.grad(out.sum(), [leaves[key] for key in keys.values()], allow_unused=True)
+            report["constant"] = bool(keys) and all(g is None or not bool(g.abs().sum() > 0) for g in grads)
+    except Exception:  # noqa: BLE001 - gradcheck below reports what is wrong
+        pass
     try:
         assert_gradcheck(fn, values, what="the loss")
     except CheckFailure as failure:
@@ -166,6 +175,12 @@ def assert_module_gradcheck(
         raise CheckFailure(
             f"{what} is not differentiable with respect to its parameters: autograd cannot compute its gradient, "
             f"so training cannot update the weights. {_LEAVES_GRAPH}" + (f" {hint}" if hint else "")
+        )
+    if report.get("ok") and report.get("constant"):
+        raise CheckFailure(
+            f"{what} does not depend on the model's parameters (every gradient is zero): a constant passes a gradient "
+            "check, so this check counts only for a loss computed from the parameters, as the TODO asks."
+            + (f" {hint}" if hint else "")
         )
     if not report.get("ok"):
         culprit = report.get("culprit")

@@ -69,6 +69,7 @@ def assert_normalised(
     device=None,
     dtype: torch.dtype = torch.float64,
     atol: float = 1e-6,
+    require_varying: bool = True,
 ) -> Tensor:
     """Check that exp(log_prob) sums to one over all binary images of ``image_shape``.
 
@@ -77,6 +78,7 @@ def assert_normalised(
         image_shape: (H, W) with H * W <= 16.
         what: names the distribution, e.g. "NADE's p(x)".
         atol: tolerance on the log of the total, in nats (1e-6 in float64; use ~1e-4 in float32).
+        require_varying: fail a distribution that gives every image the same probability (constant code).
 
     Returns:
         (2^D,) float64 CPU tensor of the log-probabilities.
@@ -112,6 +114,12 @@ def assert_normalised(
                 found=f"log p = {values[k].item():.4g} nats for image {outcome_name(k, image_shape)}",
                 hint=hint,
             )
+        )
+    if require_varying and float(values.max() - values.min()) < 1e-9:
+        raise CheckFailure(
+            f"{what} gives every one of the {N} binary {H}x{W} images the same probability: a uniform distribution "
+            "sums to one whatever the model, so this check counts only for a model whose probabilities depend on "
+            "its weights (these weights are random)." + (f" {hint}" if hint else "")
         )
     total = torch.logsumexp(values, dim=0).item()
     if abs(total) > atol:

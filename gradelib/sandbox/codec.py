@@ -121,8 +121,11 @@ class _Writer:
         device = plain.device.type
         if device == "meta":
             return {"$T": [dtype, list(plain.shape), None, "meta", False]}
-        cpu = plain.to("cpu").contiguous()
-        data = cpu.view(torch.uint8).numpy().tobytes() if cpu.numel() else b""
+        try:
+            cpu = plain.to("cpu").contiguous()
+            data = cpu.reshape(-1).view(torch.uint8).numpy().tobytes() if cpu.numel() else b""
+        except (RuntimeError, TypeError, ValueError) as error:
+            raise WireError(f"a tensor that cannot be sent ({str(error)[:100]})") from None
         return {"$T": [dtype, list(cpu.shape), self.blob(data), device, bool(value.requires_grad)]}
 
 

@@ -335,7 +335,22 @@ def test_meta_lets_a_stub_and_data_dependent_code_through():
         def forward(self, x):
             return self.linear(x) * float(x.sum().item() > 0)
 
-    assert assert_runs_on_meta(UsesItem(), lambda m, d: m(torch.zeros(2, 4, device=d)), what="forward") is False
+    assert assert_runs_on_meta(UsesItem(), lambda m, d: m(torch.ones(2, 4, device=d)), what="forward") is False
+
+
+def test_meta_and_gradcheck_pay_nothing_for_a_constant():
+    """Do the device, gradient and normalisation checks fail code that ignores its weights (a constant)?"""
+
+    class Constant(CreatesCpuTensor):
+        def forward(self, x):
+            return torch.zeros_like(x) + 0.0 * self.linear.weight.sum()
+
+    with pytest.raises(CheckFailure, match="whatever the model's weights"):
+        assert_runs_on_meta(Constant(), lambda m, d: m(torch.ones(2, 4, device=d)), what="forward")
+    with pytest.raises(CheckFailure, match="does not depend on the model's parameters"):
+        assert_module_gradcheck(Constant(), lambda m: m(torch.ones(2, 4, dtype=torch.float64)), what="forward")
+    with pytest.raises(CheckFailure, match="same probability"):
+        assert_normalised(lambda x: torch.full((x.shape[0],), -6 * math.log(2.0), dtype=x.dtype), (2, 3), what="p")
 
 
 # --------------------------------------------------------------------------------------- complexity

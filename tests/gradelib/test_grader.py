@@ -79,7 +79,7 @@ def test_is_an_endless_loop_at_load_graded_within_the_timeout(toy_course, tmp_pa
     """Does a notebook that loops forever when loaded get 0 within --timeout, with results written?"""
     path = write_notebook(tmp_path / "loop.ipynb", ["while True:\n    pass", GOOD_SQUARE])
     started = time.monotonic()
-    done = run_cli(toy_course, "grade", str(path), "--assignment", "toy", "--timeout", "15", "--results", "r.json")
+    done = run_cli(toy_course, "grade", str(path), "--assignment", "toy", "--timeout", "30", "--results", "r.json")
     elapsed = time.monotonic() - started
     assert done.returncode == 0, done.stderr
     assert elapsed < 60

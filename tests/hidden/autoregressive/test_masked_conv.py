@@ -13,6 +13,7 @@ from gradelib.sandbox.expr import DEVICE, MODEL, X, call, method
 from gradelib.sandbox.probes import (
     jacobian_rows,
     module_structure,
+    named_tensors,
     parameter_shapes,
     square_loss_steps,
     to_device,
@@ -87,9 +88,10 @@ def test_mask_is_a_buffer(submission):
 def test_forward_leaves_weights_unchanged(submission):
     """Does forward leave the weights unchanged, and do masked weights stay masked after training steps?"""
     layer = submission.MaskedConv2d("B", 2, 3, 5)
+    before = named_tensors(layer)["weight"]
     seen = effective_pattern(layer, 2, 5)  # (3, 2, 5, 5): the kernel positions this layer uses, whatever its mask
     first = square_loss_steps(layer, [torch.randn(4, 2, 6, 6)])
-    if not first["unchanged_by_forward"] or not torch.equal(first["after"]["weight"], first["before"]["weight"]):
+    if not first["unchanged_by_forward"] or not torch.equal(first["before"]["weight"], before):
         raise CheckFailure("forward changed self.weight in place: compute the masked kernel as a new tensor, "
                            "self.weight * self.mask, and convolve with it; never write the mask into self.weight.")
     grad = first["grads"].get("weight")

@@ -10,6 +10,7 @@ from ar_helpers import TINY, copy_weights, grader_log_prob, log_prob_expression,
 
 from gradelib.checks import (
     assert_autoregressive,
+    assert_responds,
     assert_close,
     assert_module_gradcheck,
     assert_normalised,
@@ -80,6 +81,7 @@ def test_nade_cost_is_linear_in_pixels(submission):
     for side in (8, 16):
         model = submission.NADE(image_shape=(side, side), hidden_size=16)
         images = torch.randint(0, 2, (4, 1, side, side)).float()
+        assert_responds(model, method(MODEL, "__call__", images), what="NADE's forward")
         work[side * side] = count_work(method(model, "__call__", images))
     assert_work_scales(
         work, max_exponent=1.4, what="NADE's forward", size_name="D",
