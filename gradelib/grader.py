@@ -18,37 +18,29 @@ import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import gradelib
-from gradelib import GRADING_ENV
-from gradelib.pytest_plugin import NOT_RUN_MESSAGE
+from gradelib import settings
+from gradelib.course import Course, UnknownAssignmentError
 from gradelib.results import FAILED, GradeReport
 
 __all__ = [
-    "DEFAULTS",
     "GradingOptions",
     "GraderError",
     "UnknownAssignmentError",
-    "COURSE_ROOT_ENV",
-    "find_course_root",
-    "hidden_suite_dir",
-    "known_assignments",
     "grade_notebook",
     "collect_suite",
     "format_table",
     "tool_environment",
 ]
 
-#: Where the course directory is, when it cannot be found from the working directory.
-COURSE_ROOT_ENV = "GRADELIB_COURSE_ROOT"
-
 
 @dataclass(frozen=True)
 class GradingOptions:
-    """How to grade; the command line, the nbgrader bridge and the API share these defaults.
+    """How to grade; the command line, the nbgrader bridge and the API share these defaults (``gradelib.settings``).
 
     Attributes:
         device: ``auto``, ``cpu`` or ``cuda``.
@@ -56,74 +48,31 @@ class GradingOptions:
         timeout: seconds the whole hidden suite may take, loading included.
         test_timeout: seconds one test may take.
         cell_timeout: seconds one notebook cell may run while the notebook loads.
+        seed_offset: added to every test's seed (0 when grading, so that grading is deterministic).
         memory_limit_gb: address space the grading process may use, in GiB (0 for no limit).
             Applied on CPU-only machines: an address-space limit breaks CUDA, which reserves
             far more address space than it uses. A torch process needs about 4 GiB.
     """
 
-    device: str = "auto"
-    budget: str = "quick"
-    timeout: float = 600.0
-    test_timeout: float = 180.0
-    cell_timeout: float = 60.0
-    memory_limit_gb: float = 12.0
-
-
-DEFAULTS = GradingOptions()
+    device: str = settings.DEFAULT_DEVICE
+    budget: str = settings.DEFAULT_BUDGET
+    timeout: float = settings.DEFAULT_TIMEOUT
+    test_timeout: float = settings.DEFAULT_TEST_TIMEOUT
+    cell_timeout: float = settings.DEFAULT_CELL_TIMEOUT
+    seed_offset: int = settings.DEFAULT_SEED_OFFSET
+    memory_limit_gb: float = settings.DEFAULT_ADDRESS_SPACE_GB
 
 
 class GraderError(RuntimeError):
     """The grader itself could not grade (a broken course directory or hidden suite), not the submission."""
 
 
-class UnknownAssignmentError(ValueError):
-    """No hidden suite exists for this assignment id."""
-
-
-def find_course_root(start: Path | None = None) -> Path:
-    """The course directory: it holds ``tests/hidden/`` and ``solutions/``.
-
-    Looks at ``$GRADELIB_COURSE_ROOT``, then the working directory and its parents, then the
-    checkout gradelib itself was installed from.
-    """
-    if os.environ.get(COURSE_ROOT_ENV):
-        return Path(os.environ[COURSE_ROOT_ENV]).resolve()
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "tests" / "hidden").is_dir():
-            return folder
-    checkout = Path(gradelib.__file__).resolve().parents[1]
-    if (checkout / "tests" / "hidden").is_dir():
-        return checkout
-    raise GraderError(
-        f"No course directory found from {here}: run gradelib inside the course checkout "
-        f"(the folder holding tests/hidden/) or set {COURSE_ROOT_ENV}."
-    )
-
-
-def known_assignments(course_root: Path) -> list[str]:
-    """The assignment ids that have a hidden suite."""
-    hidden = course_root / "tests" / "hidden"
-    return sorted(path.name for path in hidden.iterdir() if path.is_dir() and any(path.glob("test_*.py")))
-
-
-def hidden_suite_dir(course_root: Path, assignment: str) -> Path:
-    """The folder of an assignment's hidden suite; raises UnknownAssignmentError if it has none."""
-    known = known_assignments(course_root)
-    if assignment not in known:
-        raise UnknownAssignmentError(
-            f"Unknown assignment {assignment!r}: the hidden suites in {course_root / 'tests' / 'hidden'} are "
-            + (", ".join(known) or "(none)")
-        )
-    return course_root / "tests" / "hidden" / assignment
-
-
 def grade_notebook(
     notebook: Path,
     assignment: str,
-    options: GradingOptions = DEFAULTS,
+    options: GradingOptions | None = None,
     *,
-    course_root: Path | None = None,
+    course: Course | None = None,
     groups: list[str] | None = None,
 ) -> GradeReport:
     """Grade a notebook with the assignment's hidden suite, in a child process.
@@ -131,8 +80,8 @@ def grade_notebook(
     Args:
         notebook: the submission (.ipynb). Need not be valid: a broken notebook is graded as such.
         assignment: the assignment id, e.g. ``autoregressive``.
-        options: device, budget and time limits.
-        course_root: the course directory; found with :func:`find_course_root` when None.
+        options: device, budget, seed offset and time limits (default: ``GradingOptions()``).
+        course: the course directory; found with :meth:`Course.find` when None.
         groups: grade only these groups (test files ``test_<group>.py``); None for all.
 
     Returns:
@@ -142,20 +91,22 @@ def grade_notebook(
         UnknownAssignmentError: no hidden suite for ``assignment``.
         GraderError: the hidden suite itself could not be collected or run.
     """
-    course_root = (course_root or find_course_root()).resolve()
-    suite = hidden_suite_dir(course_root, assignment)
+    options = options or GradingOptions()
+    course = _resolved(course)
+    course.require(assignment)
     notebook = Path(notebook).resolve()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="gradelib-") as scratch:
         scratch = Path(scratch)
         results_path = scratch / "results.json"
-        command = _pytest_command(suite, course_root, scratch, groups) + [
+        command = _pytest_command(course, assignment, scratch, groups) + [
             "--submission", str(notebook),
             "--device", options.device,
             "--budget", options.budget,
             "--gradelib-results", str(results_path),
             "--cell-timeout", str(options.cell_timeout),
             "--test-timeout", str(options.test_timeout),
+            "--seed-offset", str(options.seed_offset),
         ]
         returncode, timed_out, log = _run_isolated(
             command, cwd=notebook.parent, timeout=options.timeout, scratch=scratch,
@@ -164,7 +115,8 @@ def grade_notebook(
         if results_path.exists():
             report = GradeReport.read(results_path)
         else:  # the child ended before it had even listed the tests
-            report = _collect_for_report(suite, course_root, groups)
+            report = _collect_for_report(course, assignment, groups)
+        suite = course.hidden_suite(assignment)
         if not report.tests:
             raise GraderError(f"The hidden suite {suite} collected no tests (exit code {returncode}).\n{_tail(log)}")
         if returncode in (3, 4) and not timed_out:
@@ -174,38 +126,63 @@ def grade_notebook(
     return report
 
 
-def collect_suite(assignment: str, course_root: Path | None = None, groups: list[str] | None = None) -> GradeReport:
+def collect_suite(assignment: str, course: Course | None = None, groups: list[str] | None = None) -> GradeReport:
     """The hidden suite's tests with their points, none run (every one reported as not run)."""
-    course_root = (course_root or find_course_root()).resolve()
-    return _collect_for_report(hidden_suite_dir(course_root, assignment), course_root, groups)
+    course = _resolved(course)
+    course.require(assignment)
+    return _collect_for_report(course, assignment, groups)
+
+
+def _resolved(course: Course | None) -> Course:
+    return Course(course.root.resolve()) if course is not None else Course.find()
 
 
 def format_table(report: GradeReport, *, width: int = 100) -> str:
-    """A plain-text table of a report: test, points, status, message; then the total."""
-    rows = [("test", "points", "status", "message")]
-    for test in report.tests:
+    """A plain-text table of a report, ``width`` columns wide: group, test, points, status; then the total.
+
+    Nothing is cut: a long test name (with its parameters, e.g. ``[A-3]``) wraps within its column, and
+    the first line of a failure's message follows its row, wrapped and indented under the test's name.
+    """
+    rows = [(test.group, test.name, f"{_number(test.score)}/{_number(test.max_score)}", test.status)
+            for test in report.tests]
+    header = ("group", "test", "points", "status")
+    group_w = min(max([len(header[0])] + [len(row[0]) for row in rows]), 16)
+    points_w = max([len(header[2])] + [len(row[2]) for row in rows])
+    status_w = max([len(header[3])] + [len(row[3]) for row in rows])
+    name_w = max(width - group_w - points_w - status_w - 6, 20)
+    widths = (group_w, name_w, points_w, status_w)
+    indent = " " * (group_w + 2)
+    lines = [_table_row(header, widths), "  ".join("-" * w for w in widths)]
+    for test, row in zip(report.tests, rows):
+        lines.append(_table_row(row, widths))
         message = test.output.strip().splitlines()[0] if test.output.strip() else ""
-        rows.append((f"{test.group}: {test.name}", f"{_number(test.score)}/{_number(test.max_score)}", test.status, message))
-    widths = [min(max(len(row[i]) for row in rows), limit) for i, limit in enumerate((60, 7, 6, width))]
-    lines = []
-    for index, row in enumerate(rows):
-        cells = [_clip(text, widths[i]).ljust(widths[i]) for i, text in enumerate(row)]
-        lines.append("  ".join(cells).rstrip())
-        if index == 0:
-            lines.append("  ".join("-" * w for w in widths))
+        if message:
+            lines += textwrap.wrap(message, width=max(width - len(indent), 20), initial_indent=indent + "> ",
+                                   subsequent_indent=indent + "  ", break_on_hyphens=False)
     lines.append(f"TOTAL  {_number(report.score)} / {_number(report.max_score)}")
     return "\n".join(lines)
 
 
-def _pytest_command(suite: Path, course_root: Path, scratch: Path, groups: list[str] | None) -> list[str]:
+def _table_row(cells: tuple[str, ...], widths: tuple[int, ...]) -> str:
+    """One row of the table; each cell wraps within its column (lines below it stay aligned)."""
+    columns = [textwrap.wrap(text, width=w, break_on_hyphens=False) or [""] for text, w in zip(cells, widths)]
+    height = max(len(column) for column in columns)
+    lines = []
+    for index in range(height):
+        parts = [(column[index] if index < len(column) else "").ljust(w) for column, w in zip(columns, widths)]
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines)
+
+
+def _pytest_command(course: Course, assignment: str, scratch: Path, groups: list[str] | None) -> list[str]:
     ini = scratch / "pytest.ini"
     ini.write_text("[pytest]\n", encoding="utf-8")  # the course's own pytest settings do not apply to grading
-    targets = [str(suite / f"test_{group}.py") for group in groups] if groups else [str(suite)]
+    targets = [str(course.group_file(assignment, group)) for group in groups] if groups else [str(course.hidden_suite(assignment))]
     return [
         sys.executable, "-m", "pytest", *targets,
         "-c", str(ini),
-        "--rootdir", str(course_root),
-        "--confcutdir", str(course_root / "tests" / "hidden"),
+        "--rootdir", str(course.root),
+        "--confcutdir", str(course.hidden_root),
         "-p", "no:cacheprovider",
         "--assert=plain",
         "-q", "-rN",
@@ -224,8 +201,8 @@ def tool_environment() -> dict[str, str]:
 
 def _child_environment() -> dict[str, str]:
     env = tool_environment()
-    env.update({GRADING_ENV: "1", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"})
-    env.pop("NBGRADER_EXECUTION", None)  # the child is gradelib's, whoever called it
+    env.update({settings.ENV_GRADING: "1", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"})
+    env.pop(settings.ENV_NBGRADER, None)  # the child is gradelib's, whoever called it
     return env
 
 
@@ -272,22 +249,23 @@ def _kill_group(process: subprocess.Popen) -> None:
     process.wait()
 
 
-def _collect_for_report(suite: Path, course_root: Path, groups: list[str] | None) -> GradeReport:
+def _collect_for_report(course: Course, assignment: str, groups: list[str] | None) -> GradeReport:
     with tempfile.TemporaryDirectory(prefix="gradelib-collect-") as scratch:
         scratch = Path(scratch)
         results_path = scratch / "results.json"
-        command = _pytest_command(suite, course_root, scratch, groups) + [
+        command = _pytest_command(course, assignment, scratch, groups) + [
             "--collect-only", "--gradelib-results", str(results_path),
         ]
-        returncode, _, log = _run_isolated(command, cwd=course_root, timeout=300, scratch=scratch)
+        returncode, _, log = _run_isolated(command, cwd=course.root, timeout=300, scratch=scratch)
         if not results_path.exists():
+            suite = course.hidden_suite(assignment)
             raise GraderError(f"The hidden suite {suite} could not be collected (exit code {returncode}).\n{_tail(log)}")
         return GradeReport.read(results_path)
 
 
 def _complete_unfinished(report: GradeReport, timed_out: bool, returncode: int, timeout: float) -> None:
     """Fail, with the reason, every test that the child process never finished."""
-    unfinished = [test for test in report.tests if test.output == NOT_RUN_MESSAGE]
+    unfinished = [test for test in report.tests if test.output == settings.NOT_RUN_MESSAGE]
     if not unfinished:
         return
     if timed_out:
@@ -311,7 +289,3 @@ def _tail(text: str, lines: int = 40) -> str:
 
 def _number(value: float) -> str:
     return f"{value:g}"
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 3, 0)] + "..."

@@ -17,10 +17,10 @@ import traceback
 import types
 
 from gradelib.loader import CELL_FILENAME_PREFIX, MissingNameError, SubmissionError, student_traceback
+from gradelib.settings import NOT_IMPLEMENTED_PREFIX
 
 __all__ = ["student_message", "NOT_IMPLEMENTED_PREFIX"]
 
-NOT_IMPLEMENTED_PREFIX = "Not implemented yet"
 _MAX_MESSAGE_CHARS = 2000
 
 

@@ -2,7 +2,8 @@
 
 One module per job:
 
-- :mod:`~gradelib.checks.failures`: :class:`CheckFailure` and :func:`describe` (message format);
+- :mod:`~gradelib.checks.failures`: :class:`CheckFailure` (``CheckFailure.build``) and :func:`failure_message`
+  (the one message format: checked, expected, found, likely cause);
 - :mod:`~gradelib.checks.compare`: :func:`assert_close`, :func:`assert_shape` (values against a reference);
 - :mod:`~gradelib.checks.gradients`: :func:`assert_gradcheck`, :func:`assert_module_gradcheck` (float64 gradcheck);
 - :mod:`~gradelib.checks.autoregressive`: :func:`assert_autoregressive` (the Jacobian's causal structure);
@@ -17,7 +18,7 @@ from gradelib.checks.autoregressive import assert_autoregressive, default_probes
 from gradelib.checks.compare import FLOAT32_ATOL, FLOAT32_RTOL, as_tensor, assert_close, assert_shape
 from gradelib.checks.complexity import assert_work_scales, count_work
 from gradelib.checks.devices import META, assert_runs_on_meta
-from gradelib.checks.failures import CheckFailure, describe
+from gradelib.checks.failures import CheckFailure, failure_message
 from gradelib.checks.goodness_of_fit import ChiSquareResult, assert_samples_match, pooled_chi_square
 from gradelib.checks.gradients import assert_gradcheck, assert_module_gradcheck
 from gradelib.checks.likelihood import bernoulli_log_prob
@@ -25,7 +26,7 @@ from gradelib.checks.normalisation import all_binary_images, assert_normalised, 
 
 __all__ = [
     "CheckFailure",
-    "describe",
+    "failure_message",
     "FLOAT32_ATOL",
     "FLOAT32_RTOL",
     "as_tensor",

@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from gradelib.checks.failures import CheckFailure
+from gradelib.checks.failures import CheckFailure, failure_message
 
 __all__ = ["META", "assert_runs_on_meta"]
 
@@ -67,11 +67,11 @@ def assert_runs_on_meta(module: nn.Module, call: Callable[[nn.Module, torch.devi
 
 
 def _message(what: str, hint: str | None, evidence: str) -> str:
-    return (
+    return failure_message(
         f"{what} does not run on the device of its input: the check moved the model and its input to another "
         f"device (PyTorch's 'meta' device, which stands in for a GPU) and {evidence}. A tensor created inside "
         "a method without a device (torch.zeros(...), torch.ones(...), torch.arange(...), torch.tensor(...)) "
         "lives on the CPU: create it with device=x.device (or torch.zeros_like(x), x.new_zeros(...)), or register "
-        "constant tensors as buffers in __init__, so that your code runs on a GPU too."
-        + (f" {hint}" if hint else "")
+        "constant tensors as buffers in __init__, so that your code runs on a GPU too.",
+        cause=hint,
     )

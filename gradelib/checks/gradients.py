@@ -59,19 +59,21 @@ def assert_gradcheck(
 
     out = wrapped(*values)
     if not isinstance(out, Tensor) or not out.requires_grad:
-        raise CheckFailure(
+        raise CheckFailure.build(
             f"{what} is not differentiable with respect to {', '.join(names)}: autograd cannot compute its "
-            f"gradient, so training cannot update the weights. {_LEAVES_GRAPH}" + (f" {hint}" if hint else "")
+            f"gradient, so training cannot update the weights. {_LEAVES_GRAPH}",
+            cause=hint,
         )
     try:
         torch.autograd.gradcheck(wrapped, values, eps=eps, atol=atol, rtol=rtol, raise_exception=True, fast_mode=fast_mode)
     except GradcheckError as error:
         match = re.search(r"input (\d+)", str(error))
         culprit = names[int(match.group(1))] if match and int(match.group(1)) < len(names) else "an input"
-        raise CheckFailure(
+        raise CheckFailure.build(
             f"The gradient of {what} with respect to {culprit} disagrees with finite differences (float64 "
             f"gradcheck): autograd computes a gradient that does not describe how the value changes. "
-            f"{_LEAVES_GRAPH}" + (f" {hint}" if hint else "")
+            f"{_LEAVES_GRAPH}",
+            cause=hint,
         ) from None
 
 
@@ -98,7 +100,9 @@ def assert_module_gradcheck(
     module = module.double()
     params = {name: p for name, p in module.named_parameters() if include is None or include(name)}
     if not params:
-        raise CheckFailure(f"{what}: the model has no parameters to differentiate; keep the parameters given in the skeleton.")
+        raise CheckFailure.build(
+            f"{what}: the model has no parameters to differentiate", cause="Keep the parameters given in the skeleton."
+        )
 
     class _Call(nn.Module):
         def __init__(self, inner: nn.Module) -> None:

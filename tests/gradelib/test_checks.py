@@ -21,7 +21,7 @@ from gradelib.checks import (
     bernoulli_log_prob,
     count_work,
     dependency_matrix,
-    describe,
+    failure_message,
     left_and_up,
     outcome_index,
     outcome_name,
@@ -64,11 +64,13 @@ def _seed():
 
 
 # ----------------------------------------------------------------------------------------- failures
-def test_describe_composes_what_expected_found_hint():
-    """Does a failure message read 'what: expected ..., found .... hint'?"""
-    message = describe("log_prob of 4 images", expected="shape (4,)", found="shape (4, 1)", hint="Sum over pixels.")
+def test_failure_message_composes_checked_expected_found_cause():
+    """Does a failure message read 'checked: expected ..., found .... cause', built the same way by CheckFailure.build?"""
+    message = failure_message("log_prob of 4 images", expected="shape (4,)", found="shape (4, 1)", cause="Sum over pixels.")
     assert message == "log_prob of 4 images: expected shape (4,), found shape (4, 1). Sum over pixels."
-    assert issubclass(CheckFailure, AssertionError)
+    assert failure_message("log_prob is wrong.", cause="Sum over pixels.") == "log_prob is wrong. Sum over pixels."
+    failure = CheckFailure.build("log_prob of 4 images", expected="shape (4,)", found="shape (4, 1)", cause="Sum over pixels.")
+    assert isinstance(failure, AssertionError) and str(failure) == message
 
 
 # ------------------------------------------------------------------------------------------ compare
@@ -81,10 +83,11 @@ def test_assert_close_accepts_float32_noise():
 def test_assert_close_names_the_first_mismatch():
     """Does assert_close report the index, the found value and the error of a mismatch, and the hint, but never the expected value?"""
     expected = torch.tensor([1.0, 2.0, 3.25])
-    with pytest.raises(CheckFailure, match=r"1 of 3 values differ.*at \(2,\): found 4, off by 0.75.*check the sum") as info:
+    with pytest.raises(CheckFailure, match=r"found 1 of 3 values differ by more: at \(2,\): 4 \(off by 0.75\).*check the sum") as info:
         assert_close(torch.tensor([1.0, 2.0, 4.0]), expected, what="logits", hint="check the sum")
     assert "3.25" not in str(info.value)
-    assert "logits" in str(info.value)
+    assert str(info.value).startswith("logits: expected every value within")
+    assert str(info.value).count("found") == 1
 
 
 def test_assert_close_rejects_wrong_shape_and_non_finite_values():

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
+import torch
 from toycourse import write_notebook
+
+from gradelib.seeding import seed_for
 
 HIDDEN = '''
 import pytest
@@ -98,6 +100,27 @@ def test_b():
     together = pytester.runpytest_subprocess("-s", "-p", "no:cacheprovider").stdout.str()
     line = [l for l in alone.splitlines() if "VALUES" in l][0]
     assert line in together
+
+
+def test_is_every_seed_moved_by_the_seed_offset(pytester):
+    """Is a test seeded with seed_for("<file>::<test>", --seed-offset), so that an offset changes its draws?"""
+    pytester.makepyfile(
+        test_draws='''
+import torch
+def test_a():
+    """A."""
+    print("VALUES", torch.rand(1).item())
+'''
+    )
+
+    def draw(*options: str) -> str:
+        out = pytester.runpytest_subprocess("-s", "-p", "no:cacheprovider", *options).stdout.str()
+        return [l for l in out.splitlines() if "VALUES" in l][0]
+
+    for offset in (0, 3):
+        torch.manual_seed(seed_for("test_draws.py::test_a", offset))
+        assert f"VALUES {torch.rand(1).item()}" in draw("--seed-offset", str(offset))
+    assert draw() == draw("--seed-offset", "0") != draw("--seed-offset", "3")
 
 
 def test_does_a_slow_test_stop_at_the_test_timeout(pytester, tmp_path):

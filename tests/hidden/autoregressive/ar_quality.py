@@ -25,9 +25,10 @@ import torch
 from ar_helpers import logits_of
 
 from gradelib.checks import CheckFailure, assert_autoregressive, bernoulli_log_prob
-from gradelib.pytest_plugin import seed_everything
+from gradelib.course import Course
+from gradelib.seeding import seed_everything
 
-CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
+CALIBRATION_PATH = Course.find(Path(__file__).resolve().parent).calibration("autoregressive")
 #: The seed of the graded run (one of the calibration seeds).
 TEST_SEED = 0
 
