@@ -42,7 +42,7 @@ class Course:
 
     # ---------------------------------------------------------------- finding a course
     @classmethod
-    def find(cls, start: str | os.PathLike | None = None) -> "Course":
+    def find(cls, start: str | os.PathLike | None = None) -> Course:
         """The course: ``start`` or the working directory and their parents, else ``$GRADELIB_COURSE_ROOT``,
         else the checkout gradelib was installed from.
 

@@ -13,6 +13,7 @@ submission does (``while True: pass``, ``os._exit(0)``, a segfault).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -153,7 +154,7 @@ def format_table(report: GradeReport, *, width: int = 100) -> str:
     widths = (group_w, name_w, points_w, status_w)
     indent = " " * (group_w + 2)
     lines = [_table_row(header, widths), "  ".join("-" * w for w in widths)]
-    for test, row in zip(report.tests, rows):
+    for test, row in zip(report.tests, rows, strict=True):
         lines.append(_table_row(row, widths))
         message = test.output.strip().splitlines()[0] if test.output.strip() else ""
         if message:
@@ -165,11 +166,11 @@ def format_table(report: GradeReport, *, width: int = 100) -> str:
 
 def _table_row(cells: tuple[str, ...], widths: tuple[int, ...]) -> str:
     """One row of the table; each cell wraps within its column (lines below it stay aligned)."""
-    columns = [textwrap.wrap(text, width=w, break_on_hyphens=False) or [""] for text, w in zip(cells, widths)]
+    columns = [textwrap.wrap(text, width=w, break_on_hyphens=False) or [""] for text, w in zip(cells, widths, strict=True)]
     height = max(len(column) for column in columns)
     lines = []
     for index in range(height):
-        parts = [(column[index] if index < len(column) else "").ljust(w) for column, w in zip(columns, widths)]
+        parts = [(column[index] if index < len(column) else "").ljust(w) for column, w in zip(columns, widths, strict=True)]
         lines.append("  ".join(parts).rstrip())
     return "\n".join(lines)
 
@@ -242,10 +243,8 @@ def _run_isolated(
 
 
 def _kill_group(process: subprocess.Popen) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     process.wait()
 
 

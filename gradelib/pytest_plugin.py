@@ -88,9 +88,8 @@ def pytest_configure(config: pytest.Config) -> None:
     import torch
 
     torch.set_num_threads(max(config.getoption("--cpu-threads"), 1))
-    if config.getoption("--device") == "cuda":
-        if not torch.cuda.is_available():
-            raise pytest.UsageError("--device cuda was asked for, but torch sees no CUDA device here.")
+    if config.getoption("--device") == "cuda" and not torch.cuda.is_available():
+        raise pytest.UsageError("--device cuda was asked for, but torch sees no CUDA device here.")
     results_path = config.getoption("--gradelib-results")
     if results_path:
         config.pluginmanager.register(ResultsRecorder(Path(results_path)), "gradelib-results-recorder")
@@ -129,7 +128,7 @@ def course(request: pytest.FixtureRequest) -> Course:
 
 
 @pytest.fixture(scope="session")
-def _submission_source(pytestconfig: pytest.Config) -> "NotebookSource":
+def _submission_source(pytestconfig: pytest.Config) -> NotebookSource:
     path = pytestconfig.getoption("--submission")
     if not path:
         raise pytest.UsageError("Hidden tests need a notebook to grade: pass --submission PATH.ipynb")
@@ -137,7 +136,7 @@ def _submission_source(pytestconfig: pytest.Config) -> "NotebookSource":
 
 
 @pytest.fixture
-def submission(_submission_source: "NotebookSource") -> SubmissionModule:
+def submission(_submission_source: NotebookSource) -> SubmissionModule:
     """A fresh module built from the student's notebook (its code cells, run in order)."""
     return _submission_source.load()
 

@@ -14,7 +14,13 @@ One module per job:
 - :mod:`~gradelib.checks.likelihood`: :func:`bernoulli_log_prob` (the grader's own log-likelihood).
 """
 
-from gradelib.checks.autoregressive import assert_autoregressive, default_probes, dependency_matrix, left_and_up, pixel_name
+from gradelib.checks.autoregressive import (
+    assert_autoregressive,
+    default_probes,
+    dependency_matrix,
+    left_and_up,
+    pixel_name,
+)
 from gradelib.checks.compare import FLOAT32_ATOL, FLOAT32_RTOL, as_tensor, assert_close, assert_shape
 from gradelib.checks.complexity import assert_work_scales, count_work
 from gradelib.checks.devices import META, assert_runs_on_meta

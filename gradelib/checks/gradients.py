@@ -55,7 +55,7 @@ def assert_gradcheck(
     values = tuple(inputs[name].detach().to(torch.float64).clone().requires_grad_(True) for name in names)
 
     def wrapped(*args: Tensor) -> Tensor:
-        return fn(**dict(zip(names, args)))
+        return fn(**dict(zip(names, args, strict=True)))
 
     out = wrapped(*values)
     if not isinstance(out, Tensor) or not out.requires_grad:

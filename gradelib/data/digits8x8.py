@@ -45,7 +45,7 @@ def _binarized_splits() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     labels = digits.target.astype(np.int64)  # (1797,)
     sizes = tuple(DIGITS8X8_SPLIT_SIZES[s] for s in SPLITS)
     parts = split_indices(len(labels), sizes, seed=DIGITS8X8_SPLIT_SEED)
-    return {s: (binary[idx], labels[idx]) for s, idx in zip(SPLITS, parts)}
+    return {s: (binary[idx], labels[idx]) for s, idx in zip(SPLITS, parts, strict=True)}
 
 
 def load_binarized_digits8x8(split: str) -> tuple[Tensor, Tensor]:

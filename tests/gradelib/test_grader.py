@@ -6,9 +6,9 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
+from toycourse import write_notebook
 
 from gradelib import settings
 from gradelib.cli.main import build_parser
@@ -17,7 +17,6 @@ from gradelib.course import Course
 from gradelib.grader import GradingOptions, format_table, grade_notebook
 from gradelib.release import fill_in_solutions, release_assignment
 from gradelib.results import GradeReport, TestResult
-from toycourse import write_notebook
 
 GOOD_SQUARE = "def square(x):\n    return x * x"
 GOOD_COUNTER = "class Counter:\n    def __init__(self):\n        self.count = 0\n    def tick(self):\n        self.count += 1\n        return self.count"

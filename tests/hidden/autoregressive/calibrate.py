@@ -20,7 +20,6 @@ import datetime
 import json
 import platform
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path

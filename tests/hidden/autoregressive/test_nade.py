@@ -83,7 +83,7 @@ def test_nade_cost_is_linear_in_pixels(submission):
         model = submission.NADE(image_shape=(side, side), hidden_size=16)
         images = torch.randint(0, 2, (4, 1, side, side)).float()
         with torch.no_grad():
-            work[side * side] = count_work(lambda: model(images))
+            work[side * side] = count_work(lambda: model(images))  # noqa: B023 - called at once
     assert_work_scales(
         work, max_exponent=1.4, what="NADE's forward", size_name="D",
         hint="Formula (8) computes all pre-activations with a running sum (torch.cumsum over the pixel axis), in O(DH); "

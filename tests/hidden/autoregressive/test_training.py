@@ -55,7 +55,7 @@ def _check_logged(recorder, what):
             f"training_step did not log `{KEY}` at each step (the keys logged were {getattr(recorder, 'keys', [])}): "
             f"log the batch's mean NLL with self.log(f\"{{stage}}/nll_nats\", nll) in _common_step (default on_step)."
         )
-    for step, (expected, logged, returned) in enumerate(zip(recorder.expected, recorder.logged, recorder.returned)):
+    for step, (expected, logged, returned) in enumerate(zip(recorder.expected, recorder.logged, recorder.returned, strict=False)):
         if returned is None:
             raise CheckFailure("training_step must return the loss (a scalar tensor, the mean NLL in nats) so that Lightning can minimise it.")
         for name, value in (("the loss training_step returned", returned), (f"the value logged as {KEY}", logged)):
