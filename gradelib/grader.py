@@ -166,11 +166,15 @@ def format_table(report: GradeReport, *, width: int = 100) -> str:
 
 def _table_row(cells: tuple[str, ...], widths: tuple[int, ...]) -> str:
     """One row of the table; each cell wraps within its column (lines below it stay aligned)."""
-    columns = [textwrap.wrap(text, width=w, break_on_hyphens=False) or [""] for text, w in zip(cells, widths, strict=True)]
+    columns = [
+        textwrap.wrap(text, width=w, break_on_hyphens=False) or [""] for text, w in zip(cells, widths, strict=True)
+    ]
     height = max(len(column) for column in columns)
     lines = []
     for index in range(height):
-        parts = [(column[index] if index < len(column) else "").ljust(w) for column, w in zip(columns, widths, strict=True)]
+        parts = [
+            (column[index] if index < len(column) else "").ljust(w) for column, w in zip(columns, widths, strict=True)
+        ]
         lines.append("  ".join(parts).rstrip())
     return "\n".join(lines)
 
@@ -178,7 +182,11 @@ def _table_row(cells: tuple[str, ...], widths: tuple[int, ...]) -> str:
 def _pytest_command(course: Course, assignment: str, scratch: Path, groups: list[str] | None) -> list[str]:
     ini = scratch / "pytest.ini"
     ini.write_text("[pytest]\n", encoding="utf-8")  # the course's own pytest settings do not apply to grading
-    targets = [str(course.group_file(assignment, group)) for group in groups] if groups else [str(course.hidden_suite(assignment))]
+    targets = (
+        [str(course.group_file(assignment, group)) for group in groups]
+        if groups
+        else [str(course.hidden_suite(assignment))]
+    )
     return [
         sys.executable, "-m", "pytest", *targets,
         "-c", str(ini),
@@ -258,7 +266,9 @@ def _collect_for_report(course: Course, assignment: str, groups: list[str] | Non
         returncode, _, log = _run_isolated(command, cwd=course.root, timeout=300, scratch=scratch)
         if not results_path.exists():
             suite = course.hidden_suite(assignment)
-            raise GraderError(f"The hidden suite {suite} could not be collected (exit code {returncode}).\n{_tail(log)}")
+            raise GraderError(
+                f"The hidden suite {suite} could not be collected (exit code {returncode}).\n{_tail(log)}"
+            )
         return GradeReport.read(results_path)
 
 

@@ -32,8 +32,13 @@ def student_message(error: BaseException) -> str:
 def _message(error: BaseException) -> str:
     if isinstance(error, NotImplementedError):
         where = _innermost_student_function(error.__traceback__)
-        what = f"`{where}` still raises NotImplementedError" if where else "a function this test needs still raises NotImplementedError"
-        return f"{NOT_IMPLEMENTED_PREFIX}: {what}. Fill in its TODO (replace `raise NotImplementedError()` with your code)."
+        what = (
+            f"`{where}` still raises NotImplementedError"
+            if where
+            else "a function this test needs still raises NotImplementedError"
+        )
+        todo = "Fill in its TODO (replace `raise NotImplementedError()` with your code)."
+        return f"{NOT_IMPLEMENTED_PREFIX}: {what}. {todo}"
     if isinstance(error, (MissingNameError, SubmissionError)):
         return str(error)
     if isinstance(error, AssertionError):

@@ -25,7 +25,9 @@ class NbgraderError(RuntimeError):
     """An nbgrader command failed."""
 
 
-def nbgrader(course: Path, *args: str, env_extra: dict | None = None, timeout: float = 1200) -> subprocess.CompletedProcess:
+def nbgrader(
+    course: Path, *args: str, env_extra: dict | None = None, timeout: float = 1200
+) -> subprocess.CompletedProcess:
     """Run ``nbgrader ARGS`` in the course directory with this interpreter; raise NbgraderError if it fails."""
     env = tool_environment()
     env.update(env_extra or {})
@@ -37,7 +39,9 @@ def nbgrader(course: Path, *args: str, env_extra: dict | None = None, timeout: f
     return done
 
 
-def autograde(course: Path, assignment: str, submissions: dict[str, Path], env_extra: dict | None = None) -> dict[str, dict[str, float]]:
+def autograde(
+    course: Path, assignment: str, submissions: dict[str, Path], env_extra: dict | None = None
+) -> dict[str, dict[str, float]]:
     """Autograde notebooks with nbgrader; returns {student: {grade_id: score, "total": score}}."""
     nbgrader(course, "generate_assignment", assignment, "--force", env_extra=env_extra)
     for student, notebook in submissions.items():

@@ -288,7 +288,7 @@ class ResultsRecorder:
 # What a test is: its seed, points, group and title
 # --------------------------------------------------------------------------------------------
 def seed_of(item: pytest.Item) -> int:
-    """The test's seed: ``seed_for("<file name>::<test name>", --seed-offset)``, the same wherever the suite runs from."""
+    """The test's seed, the same wherever the suite runs from: ``seed_for("<file>::<test name>", --seed-offset)``."""
     return seed_for(f"{Path(item.path).name}::{item.name}", item.config.getoption("--seed-offset"))
 
 

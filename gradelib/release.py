@@ -205,6 +205,10 @@ def _code_lines(texts) -> set[str]:
     for text in texts:
         for line in text.splitlines():
             stripped = line.strip()
-            if len(stripped) >= _MIN_LEAK_LINE_CHARS and not stripped.startswith("#") and not stripped.startswith(("import ", "from ")):
+            if (
+                len(stripped) >= _MIN_LEAK_LINE_CHARS
+                and not stripped.startswith("#")
+                and not stripped.startswith(("import ", "from "))
+            ):
                 lines.add(stripped)
     return lines

@@ -102,7 +102,9 @@ class GradeReport:
     @classmethod
     def from_json(cls, data: dict) -> GradeReport:
         tests = [TestResult(**test) for test in data.get(KEY_TESTS, [])]
-        return cls(tests=tests, execution_time=float(data.get(KEY_EXECUTION_TIME, 0.0)), output=data.get(KEY_OUTPUT, ""))
+        return cls(
+            tests=tests, execution_time=float(data.get(KEY_EXECUTION_TIME, 0.0)), output=data.get(KEY_OUTPUT, "")
+        )
 
     def write(self, path: str | os.PathLike) -> None:
         write_json_atomically(path, self.to_json())

@@ -81,7 +81,8 @@ def main() -> None:
     grade_time = statistics.median(run[0] for run in grade_runs)
     nbgrader_time = statistics.median(run[0] for run in nbgrader_runs)
     print(f"assignment {args.assignment}, budget {args.budget}, device {args.device}, {os.cpu_count()} CPU cores")
-    print(f"gradelib grade (hidden suite on the reference): {grade_time:7.1f} s  score {grade_runs[0][1]:g}/{grade_runs[0][2]:g}")
+    score, max_score = grade_runs[0][1], grade_runs[0][2]
+    print(f"gradelib grade (hidden suite on the reference): {grade_time:7.1f} s  score {score:g}/{max_score:g}")
     print(f"nbgrader autograde (same notebook, filled):     {nbgrader_time:7.1f} s  score {nbgrader_runs[0][1]:g}")
     print(f"ratio autograde / grade:                        {nbgrader_time / grade_time:7.2f}")
     for name, nll in reference_quality(args.assignment, args.budget, args.device).items():

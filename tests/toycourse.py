@@ -93,7 +93,14 @@ def grade_cell(group: str, points: int) -> nbformat.NotebookNode:
         f'gradelib.nbgrader_bridge.grade_group("toy", "{group}")\n'
         "### END HIDDEN TESTS"
     )
-    meta = {"grade": True, "solution": False, "locked": True, "grade_id": f"grade_{group}", "points": points, "schema_version": 3}
+    meta = {
+        "grade": True,
+        "solution": False,
+        "locked": True,
+        "grade_id": f"grade_{group}",
+        "points": points,
+        "schema_version": 3,
+    }
     return nbformat.v4.new_code_cell(source, metadata={"nbgrader": meta})
 
 

@@ -86,7 +86,9 @@ def dependency_matrix(fn: Callable[[Tensor], Tensor], probes: Tensor, *, what: s
         grad = grad.detach().reshape(D, D).to("cpu", torch.float64)  # row i: d out_i / d x
         if not torch.isfinite(grad).all():
             raise CheckFailure.build(
-                f"the gradients of {what} with respect to the input", expected="finite values", found="NaN or infinite values"
+                f"the gradients of {what} with respect to the input",
+                expected="finite values",
+                found="NaN or infinite values",
             )
         jacobian = torch.maximum(jacobian, grad.abs())
     scale = float(jacobian.max())
@@ -182,7 +184,10 @@ def assert_autoregressive(
         expectation = {
             "some_earlier": "each pixel's logit should depend on some earlier pixel",
             "all_earlier": "each pixel's logit should depend on every earlier pixel",
-        }.get(required if isinstance(required, str) else "", "each pixel's logit should depend on its left and upper neighbours")
+        }.get(
+            required if isinstance(required, str) else "",
+            "each pixel's logit should depend on its left and upper neighbours",
+        )
         raise CheckFailure.build(
             f"{what} ignore pixels they should see: {first} ({len(missing)} such pairs); {expectation}.",
             cause=hint_missing,

@@ -35,7 +35,9 @@ def assert_shape(found, shape: tuple[int, ...], *, what: str, hint: str | None =
     """
     found = as_tensor(found, what)
     if tuple(found.shape) != tuple(shape):
-        raise CheckFailure.build(what, expected=f"shape {tuple(shape)}", found=f"shape {tuple(found.shape)}", cause=hint)
+        raise CheckFailure.build(
+            what, expected=f"shape {tuple(shape)}", found=f"shape {tuple(found.shape)}", cause=hint
+        )
     return found
 
 
@@ -66,7 +68,9 @@ def assert_close(
     """
     found = as_tensor(found, what)
     if tuple(found.shape) != tuple(expected.shape):
-        raise CheckFailure.build(what, expected=f"shape {tuple(expected.shape)}", found=f"shape {tuple(found.shape)}", cause=hint)
+        raise CheckFailure.build(
+            what, expected=f"shape {tuple(expected.shape)}", found=f"shape {tuple(found.shape)}", cause=hint
+        )
     f = found.detach().to("cpu", torch.float64)
     e = expected.detach().to("cpu", torch.float64)
     bad_values = ~torch.isfinite(f) & torch.isfinite(e)

@@ -29,10 +29,18 @@ _MIXED_DEVICE_PATTERNS = (
     "expected all tensors to be on the same device",
 )
 #: Errors that say only that an operation cannot run on meta tensors: the check cannot decide then.
-_META_LIMITATION_PATTERNS = ("'Meta' backend", "meta tensors", "meta tensor", "data-dependent", "cannot be called on meta")
+_META_LIMITATION_PATTERNS = (
+    "'Meta' backend",
+    "meta tensors",
+    "meta tensor",
+    "data-dependent",
+    "cannot be called on meta",
+)
 
 
-def assert_runs_on_meta(module: nn.Module, call: Callable[[nn.Module, torch.device], Any], *, what: str, hint: str | None = None) -> bool:
+def assert_runs_on_meta(
+    module: nn.Module, call: Callable[[nn.Module, torch.device], Any], *, what: str, hint: str | None = None
+) -> bool:
     """Move ``module`` to the meta device and run ``call(module, META)``; fail on mixed devices.
 
     Inputs:
@@ -62,7 +70,9 @@ def assert_runs_on_meta(module: nn.Module, call: Callable[[nn.Module, torch.devi
     outputs = out if isinstance(out, (tuple, list)) else [out]
     for value in outputs:
         if isinstance(value, torch.Tensor) and value.device != META:
-            raise CheckFailure(_message(what, hint, f"its output is on device {value.device}, not on the input's device"))
+            raise CheckFailure(
+                _message(what, hint, f"its output is on device {value.device}, not on the input's device")
+            )
     return True
 
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 __all__ = ["CheckFailure", "failure_message"]
 
 
-def failure_message(checked: str, expected: str | None = None, found: str | None = None, cause: str | None = None) -> str:
+def failure_message(
+    checked: str, expected: str | None = None, found: str | None = None, cause: str | None = None
+) -> str:
     """Compose a failure message: "<checked>: expected <expected>, found <found>. <cause>".
 
     Inputs:

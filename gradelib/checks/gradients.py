@@ -65,7 +65,9 @@ def assert_gradcheck(
             cause=hint,
         )
     try:
-        torch.autograd.gradcheck(wrapped, values, eps=eps, atol=atol, rtol=rtol, raise_exception=True, fast_mode=fast_mode)
+        torch.autograd.gradcheck(
+            wrapped, values, eps=eps, atol=atol, rtol=rtol, raise_exception=True, fast_mode=fast_mode
+        )
     except GradcheckError as error:
         match = re.search(r"input (\d+)", str(error))
         culprit = names[int(match.group(1))] if match and int(match.group(1)) < len(names) else "an input"

@@ -91,7 +91,9 @@ def assert_normalised(
         values = log_prob(images)
     if not isinstance(values, Tensor) or tuple(values.shape) != (N,):
         found = f"shape {tuple(values.shape)}" if isinstance(values, Tensor) else f"a {type(values).__name__}"
-        raise CheckFailure.build(f"log p(x) of all {N} binary {H}x{W} images", expected=f"shape ({N},)", found=found, cause=hint)
+        raise CheckFailure.build(
+            f"log p(x) of all {N} binary {H}x{W} images", expected=f"shape ({N},)", found=found, cause=hint
+        )
     values = values.detach().to("cpu", torch.float64)
     if not torch.isfinite(values).all():
         k = int((~torch.isfinite(values)).nonzero()[0])

@@ -11,10 +11,16 @@ from gradelib.grader import GradingOptions
 def add_grading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--assignment", required=True, help="assignment id, e.g. autoregressive")
     parser.add_argument(
-        "--device", choices=settings.DEVICES, default=settings.DEFAULT_DEVICE, help="torch device (default: %(default)s)"
+        "--device",
+        choices=settings.DEVICES,
+        default=settings.DEFAULT_DEVICE,
+        help="torch device (default: %(default)s)",
     )
     parser.add_argument(
-        "--budget", choices=settings.BUDGETS, default=settings.DEFAULT_BUDGET, help="quick or full (default: %(default)s)"
+        "--budget",
+        choices=settings.BUDGETS,
+        default=settings.DEFAULT_BUDGET,
+        help="quick or full (default: %(default)s)",
     )
     parser.add_argument(
         "--timeout", type=float, default=settings.DEFAULT_TIMEOUT,

@@ -34,7 +34,10 @@ def run(args: argparse.Namespace) -> int:
     wanted = [args.assignment] if args.assignment else sources
     unknown = [name for name in wanted if name not in sources]
     if unknown:
-        print(f"gradelib release: no source notebook for {', '.join(unknown)} (known: {', '.join(sources)})", file=sys.stderr)
+        print(
+            f"gradelib release: no source notebook for {', '.join(unknown)} (known: {', '.join(sources)})",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     failed = False
     for assignment in wanted:

@@ -66,5 +66,7 @@ def test_does_a_fresh_calibration_agree_with_the_record(calibration, reference):
     for model_name in ("NADE", "PixelCNN"):
         threshold = calibration["budgets"]["quick"]["models"][model_name]["threshold"]
         for seed in range(100, 110):
-            nll = ar_quality.train_and_evaluate(reference, model_name, budget="quick", seed=seed, device=torch.device("cpu"))
+            nll = ar_quality.train_and_evaluate(
+                reference, model_name, budget="quick", seed=seed, device=torch.device("cpu")
+            )
             assert nll <= threshold, f"{model_name} seed {seed}: {nll:.3f} > threshold {threshold}"

@@ -87,7 +87,9 @@ def test_known_bug_fails_exactly_its_tests(bug, bug_runs):
     first_file = next(iter(spec.failing))
     message = table[(first_file, spec.failing[first_file][0])]["output"]
     assert spec.fragment in message, f"{bug}: {spec.fragment!r} not in the message: {message}"
-    assert "Traceback" not in message and "tests/hidden" not in message, f"{bug}: the message leaks grader code: {message}"
+    assert "Traceback" not in message and "tests/hidden" not in message, (
+        f"{bug}: the message leaks grader code: {message}"
+    )
 
 
 @pytest.mark.parametrize("bug", [variant.name for variant in bugs.CORRECT_VARIANTS])

@@ -31,7 +31,9 @@ def syntax_error(notebook, path: Path) -> None:
 
 def missing_classes(notebook, path: Path) -> None:
     """Every cell the student fills in deleted: none of the classes the tests need is defined."""
-    notebook.cells = [cell for cell in notebook.cells if not cell.get("metadata", {}).get("nbgrader", {}).get("solution")]
+    notebook.cells = [
+        cell for cell in notebook.cells if not cell.get("metadata", {}).get("nbgrader", {}).get("solution")
+    ]
     nbformat.write(notebook, path)
 
 

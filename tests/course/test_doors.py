@@ -58,7 +58,9 @@ def leave_last_part_undone(course, assignment, filled, destination):
     released = nbformat.read(course.release(assignment), as_version=4)
     notebook = nbformat.read(filled, as_version=4)
     grade_id = lambda cell: cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")  # noqa: E731
-    last = [grade_id(cell) for cell in released.cells if cell.get("metadata", {}).get("nbgrader", {}).get("solution")][-1]
+    last = [grade_id(cell) for cell in released.cells if cell.get("metadata", {}).get("nbgrader", {}).get("solution")][
+        -1
+    ]
     stub = next(cell.source for cell in released.cells if grade_id(cell) == last)
     for cell in notebook.cells:
         if grade_id(cell) == last:

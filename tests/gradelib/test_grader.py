@@ -19,7 +19,10 @@ from gradelib.release import fill_in_solutions, release_assignment
 from gradelib.results import GradeReport, TestResult
 
 GOOD_SQUARE = "def square(x):\n    return x * x"
-GOOD_COUNTER = "class Counter:\n    def __init__(self):\n        self.count = 0\n    def tick(self):\n        self.count += 1\n        return self.count"
+GOOD_COUNTER = (
+    "class Counter:\n    def __init__(self):\n        self.count = 0\n"
+    "    def tick(self):\n        self.count += 1\n        return self.count"
+)
 FAST = GradingOptions(timeout=60, test_timeout=20, cell_timeout=5)
 
 
@@ -94,7 +97,10 @@ def test_is_an_endless_loop_at_load_graded_within_the_timeout(toy_course, tmp_pa
 
 def test_is_a_hang_in_c_code_stopped_by_the_process_timeout(toy_course, tmp_path):
     """Is a submission blocking where no Python signal reaches it still stopped at --timeout?"""
-    path = write_notebook(tmp_path / "block.ipynb", ["import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nimport time\ntime.sleep(1000)"])
+    path = write_notebook(
+        tmp_path / "block.ipynb",
+        ["import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nimport time\ntime.sleep(1000)"],
+    )
     report = grade_notebook(path, "toy", GradingOptions(timeout=8, test_timeout=5, cell_timeout=5), course=toy_course)
     assert report.score == 0
     assert any("time limit of 8 s" in test.output for test in report.tests)
@@ -125,7 +131,19 @@ def test_does_grade_all_survive_bad_submissions(toy_course, tmp_path):
     fill_in_solutions(toy_course, "toy", submissions / "ada" / "toy" / "toy.ipynb")
     write_notebook(submissions / "bob.ipynb", [], valid_json=False)
     write_notebook(submissions / "cy.ipynb", ["import os\nos._exit(1)"])
-    done = run_cli(toy_course, "grade-all", str(submissions), "--assignment", "toy", "--jobs", "2", "--csv", "g.csv", "--timeout", "60")
+    done = run_cli(
+        toy_course,
+        "grade-all",
+        str(submissions),
+        "--assignment",
+        "toy",
+        "--jobs",
+        "2",
+        "--csv",
+        "g.csv",
+        "--timeout",
+        "60",
+    )
     assert done.returncode == 0, done.stderr
     rows = (toy_course.root / "g.csv").read_text().splitlines()
     assert rows[0].startswith("student,notebook,score")
@@ -135,7 +153,12 @@ def test_does_grade_all_survive_bad_submissions(toy_course, tmp_path):
 
 def test_is_the_table_readable():
     """Does the table show each test's group, points and status and the total?"""
-    report = GradeReport(tests=[TestResult("a test", 1, 1, "passed", "", "g", "n"), TestResult("b", 0, 2, "failed", "why\nmore", "g", "m")])
+    report = GradeReport(
+        tests=[
+            TestResult("a test", 1, 1, "passed", "", "g", "n"),
+            TestResult("b", 0, 2, "failed", "why\nmore", "g", "m"),
+        ]
+    )
     table = format_table(report)
     assert "a test" in table and "0/2" in table and "why" in table and "more" not in table
     assert table.splitlines()[2].split() == ["g", "a", "test", "1/1", "passed"]
@@ -185,7 +208,9 @@ def test_does_grade_all_take_only_the_assignments_folder_of_nbgraders_layout(tmp
     from gradelib.cli.grade_all import find_submissions
 
     write_notebook((tmp_path / "ada" / "toy").mkdir(parents=True) or tmp_path / "ada" / "toy" / "toy.ipynb", ["x = 1"])
-    write_notebook((tmp_path / "ada" / "other").mkdir(parents=True) or tmp_path / "ada" / "other" / "other.ipynb", ["x = 1"])
+    write_notebook(
+        (tmp_path / "ada" / "other").mkdir(parents=True) or tmp_path / "ada" / "other" / "other.ipynb", ["x = 1"]
+    )
     write_notebook(tmp_path / "bob.ipynb", ["x = 1"])
     found = [(student, path.relative_to(tmp_path).as_posix()) for student, path in find_submissions(tmp_path, "toy")]
     assert found == [("ada", "ada/toy/toy.ipynb"), ("bob", "bob.ipynb")]

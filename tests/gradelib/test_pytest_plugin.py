@@ -49,7 +49,14 @@ def graded(pytester, tmp_path):
     notebook = write_notebook(tmp_path / "sub.ipynb", SUBMISSION)
     results = tmp_path / "results.json"
     outcome = pytester.runpytest_subprocess(
-        str(hidden), "--submission", str(notebook), "--gradelib-results", str(results), "--assert=plain", "-p", "no:cacheprovider"
+        str(hidden),
+        "--submission",
+        str(notebook),
+        "--gradelib-results",
+        str(results),
+        "--assert=plain",
+        "-p",
+        "no:cacheprovider",
     )
     return outcome, json.loads(results.read_text())
 
@@ -138,9 +145,20 @@ def test_after(submission):
     assert submission.ok() == 1, "ok"
 '''
     )
-    notebook = write_notebook(tmp_path / "s.ipynb", ["def forever():\n    while True:\n        pass", "def ok():\n    return 1"])
+    notebook = write_notebook(
+        tmp_path / "s.ipynb", ["def forever():\n    while True:\n        pass", "def ok():\n    return 1"]
+    )
     results = tmp_path / "r.json"
-    pytester.runpytest_subprocess("--submission", str(notebook), "--gradelib-results", str(results), "--test-timeout", "1", "-p", "no:cacheprovider")
+    pytester.runpytest_subprocess(
+        "--submission",
+        str(notebook),
+        "--gradelib-results",
+        str(results),
+        "--test-timeout",
+        "1",
+        "-p",
+        "no:cacheprovider",
+    )
     tests = json.loads(results.read_text())["tests"]
     assert "ran for more than 1 s" in tests[0]["output"]
     assert tests[1]["status"] == "passed"

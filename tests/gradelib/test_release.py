@@ -17,7 +17,11 @@ def test_are_points_taken_from_the_markers(toy_course):
             cell.metadata["nbgrader"]["points"] = 99
     nbformat.write(notebook, path)
     assert sync_points(toy_course, "toy") == {"arithmetic": 3, "counter": 2}
-    points = [c.metadata["nbgrader"]["points"] for c in nbformat.read(path, as_version=4).cells if c.metadata.get("nbgrader", {}).get("grade")]
+    points = [
+        c.metadata["nbgrader"]["points"]
+        for c in nbformat.read(path, as_version=4).cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    ]
     assert points == [3, 2]
 
 
