@@ -158,7 +158,7 @@ def format_table(report: GradeReport, *, width: int = 100) -> str:
         lines.append(_table_row(row, widths))
         message = test.output.strip().splitlines()[0] if test.output.strip() else ""
         if message:
-            lines += textwrap.wrap(message, width=max(width - len(indent), 20), initial_indent=indent + "> ",
+            lines += textwrap.wrap(message, width=max(width, len(indent) + 20), initial_indent=indent + "> ",
                                    subsequent_indent=indent + "  ", break_on_hyphens=False)
     lines.append(f"TOTAL  {_number(report.score)} / {_number(report.max_score)}")
     return "\n".join(lines)
