@@ -6,8 +6,9 @@ per set of dependencies, not once per clone.
 
 import hashlib
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
 

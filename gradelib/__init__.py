@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import os
 
+from gradelib.settings import ENV_GRADING, ENV_NBGRADER
+
 __all__ = ["grading", "GRADING_ENV", "NBGRADER_ENV", "__version__"]
 
 __version__ = "0.1.0"
 
 #: Set to "1" by gradelib while it loads or grades a notebook.
-GRADING_ENV = "GRADELIB_GRADING"
+GRADING_ENV = ENV_GRADING
 #: Set to "autograde" by nbgrader (>= 0.9) in the kernel that runs ``nbgrader autograde``.
-NBGRADER_ENV = "NBGRADER_EXECUTION"
+NBGRADER_ENV = ENV_NBGRADER
 
 
 def grading() -> bool:

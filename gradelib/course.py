@@ -10,9 +10,12 @@ Nothing else in gradelib or the project's tests spells these paths out.
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from gradelib.settings import ENV_COURSE_ROOT
 
@@ -39,7 +42,7 @@ class Course:
 
     # ---------------------------------------------------------------- finding a course
     @classmethod
-    def find(cls, start: str | os.PathLike | None = None) -> "Course":
+    def find(cls, start: str | os.PathLike | None = None) -> Course:
         """The course: ``start`` or the working directory and their parents, else ``$GRADELIB_COURSE_ROOT``,
         else the checkout gradelib was installed from.
 
@@ -126,3 +129,16 @@ class Course:
     def hidden_root(self) -> Path:
         """``tests/hidden/``: every hidden suite (graders only)."""
         return self.root / "tests" / "hidden"
+
+    # ---------------------------------------------------------------- helper modules of a folder
+    @staticmethod
+    def import_helper(folder: Path, name: str) -> ModuleType:
+        """Import ``<folder>/<name>.py``, a helper module of a hidden suite or of the known bugs, as pytest
+        imports it: with ``folder`` on ``sys.path`` (the helpers of a folder import each other as siblings).
+
+        For trusted code only (tests, scripts, calibration): never in a submission's process.
+        """
+        folder = Path(folder).resolve()
+        if str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
+        return importlib.import_module(name)

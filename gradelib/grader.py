@@ -1,11 +1,13 @@
-"""Grade one notebook: run its assignment's hidden suite in a process of its own.
+"""Grade one notebook: run its assignment's hidden suite in a trusted process of its own.
 
-The student's code never runs in the grader's process. pytest runs in a child process (its own
-process group) with the gradelib plugin, which rewrites ``results.json`` after every test; the
-parent waits at most ``timeout`` seconds, kills the whole group if it must, and then completes
-the report: a test the child never reached is failed with the reason (time limit, or the child
-ended abruptly). So the grader always finishes and always has a full report, whatever the
-submission does (``while True: pass``, ``os._exit(0)``, a segfault).
+Three processes take part. This one (the parent) starts pytest (the trusted child, which never runs
+student code) in its own process group, in a private scratch folder; the gradelib plugin there starts
+the student's notebook in a contained submission process (:mod:`gradelib.sandbox`) and decides every
+verdict itself. The child lists the tests it collected through a pipe that it closes before any test
+runs, and rewrites ``results.json`` after every test. The parent waits at most ``timeout`` seconds,
+kills the whole group if it must, and counts only the tests of that list, each at most at its points;
+a test the child never reached is failed with the reason (time limit, or the child ended abruptly).
+So the grader always finishes and always has a full report, whatever the submission does.
 
     report = grade_notebook(Path("sub.ipynb"), "autoregressive", GradingOptions(budget="quick"))
     print(format_table(report))
@@ -13,44 +15,37 @@ submission does (``while True: pass``, ``os._exit(0)``, a segfault).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import gradelib
-from gradelib import GRADING_ENV
-from gradelib.pytest_plugin import NOT_RUN_MESSAGE
-from gradelib.settings import DEFAULT_MEMORY_LIMIT_GB, LOG_TAIL_BYTES
+from gradelib import settings
+from gradelib.course import Course, UnknownAssignmentError
 from gradelib.results import FAILED, PASSED, GradeReport, TestResult
 
 __all__ = [
-    "DEFAULTS",
     "GradingOptions",
     "GraderError",
     "UnknownAssignmentError",
-    "COURSE_ROOT_ENV",
-    "find_course_root",
-    "hidden_suite_dir",
-    "known_assignments",
     "grade_notebook",
     "collect_suite",
     "format_table",
     "tool_environment",
 ]
 
-#: Where the course directory is, when it cannot be found from the working directory.
-COURSE_ROOT_ENV = "GRADELIB_COURSE_ROOT"
-
 
 @dataclass(frozen=True)
 class GradingOptions:
-    """How to grade; the command line, the nbgrader bridge and the API share these defaults.
+    """How to grade; the command line, the nbgrader bridge and the API share these defaults (``gradelib.settings``).
 
     Attributes:
         device: ``auto``, ``cpu`` or ``cuda``.
@@ -58,73 +53,30 @@ class GradingOptions:
         timeout: seconds the whole hidden suite may take, loading included.
         test_timeout: seconds one test may take.
         cell_timeout: seconds one notebook cell may run while the notebook loads.
+        seed_offset: added to every test's seed (0 when grading, so that grading is deterministic).
         memory_limit_gb: resident memory that the submission's processes may use together, in GiB
-            (watched while it runs; unlike an address-space limit it lets CUDA work).
+            (watched while it runs, so that CUDA still works; see :mod:`gradelib.sandbox.launch`).
     """
 
-    device: str = "auto"
-    budget: str = "quick"
-    timeout: float = 600.0
-    test_timeout: float = 180.0
-    cell_timeout: float = 60.0
-    memory_limit_gb: float = DEFAULT_MEMORY_LIMIT_GB
-
-
-DEFAULTS = GradingOptions()
+    device: str = settings.DEFAULT_DEVICE
+    budget: str = settings.DEFAULT_BUDGET
+    timeout: float = settings.DEFAULT_TIMEOUT
+    test_timeout: float = settings.DEFAULT_TEST_TIMEOUT
+    cell_timeout: float = settings.DEFAULT_CELL_TIMEOUT
+    seed_offset: int = settings.DEFAULT_SEED_OFFSET
+    memory_limit_gb: float = settings.DEFAULT_MEMORY_LIMIT_GB
 
 
 class GraderError(RuntimeError):
     """The grader itself could not grade (a broken course directory or hidden suite), not the submission."""
 
 
-class UnknownAssignmentError(ValueError):
-    """No hidden suite exists for this assignment id."""
-
-
-def find_course_root(start: Path | None = None) -> Path:
-    """The course directory: it holds ``tests/hidden/`` and ``solutions/``.
-
-    Looks at ``$GRADELIB_COURSE_ROOT``, then the working directory and its parents, then the
-    checkout gradelib itself was installed from.
-    """
-    if os.environ.get(COURSE_ROOT_ENV):
-        return Path(os.environ[COURSE_ROOT_ENV]).resolve()
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "tests" / "hidden").is_dir():
-            return folder
-    checkout = Path(gradelib.__file__).resolve().parents[1]
-    if (checkout / "tests" / "hidden").is_dir():
-        return checkout
-    raise GraderError(
-        f"No course directory found from {here}: run gradelib inside the course checkout "
-        f"(the folder holding tests/hidden/) or set {COURSE_ROOT_ENV}."
-    )
-
-
-def known_assignments(course_root: Path) -> list[str]:
-    """The assignment ids that have a hidden suite."""
-    hidden = course_root / "tests" / "hidden"
-    return sorted(path.name for path in hidden.iterdir() if path.is_dir() and any(path.glob("test_*.py")))
-
-
-def hidden_suite_dir(course_root: Path, assignment: str) -> Path:
-    """The folder of an assignment's hidden suite; raises UnknownAssignmentError if it has none."""
-    known = known_assignments(course_root)
-    if assignment not in known:
-        raise UnknownAssignmentError(
-            f"Unknown assignment {assignment!r}: the hidden suites in {course_root / 'tests' / 'hidden'} are "
-            + (", ".join(known) or "(none)")
-        )
-    return course_root / "tests" / "hidden" / assignment
-
-
 def grade_notebook(
     notebook: Path,
     assignment: str,
-    options: GradingOptions = DEFAULTS,
+    options: GradingOptions | None = None,
     *,
-    course_root: Path | None = None,
+    course: Course | None = None,
     groups: list[str] | None = None,
 ) -> GradeReport:
     """Grade a notebook with the assignment's hidden suite, in a child process.
@@ -132,8 +84,8 @@ def grade_notebook(
     Args:
         notebook: the submission (.ipynb). Need not be valid: a broken notebook is graded as such.
         assignment: the assignment id, e.g. ``autoregressive``.
-        options: device, budget and time limits.
-        course_root: the course directory; found with :func:`find_course_root` when None.
+        options: device, budget, seed offset and time limits (default: ``GradingOptions()``).
+        course: the course directory; found with :meth:`Course.find` when None.
         groups: grade only these groups (test files ``test_<group>.py``); None for all.
 
     Returns:
@@ -143,28 +95,31 @@ def grade_notebook(
         UnknownAssignmentError: no hidden suite for ``assignment``.
         GraderError: the hidden suite itself could not be collected or run.
     """
-    course_root = (course_root or find_course_root()).resolve()
-    suite = hidden_suite_dir(course_root, assignment)
+    options = options or GradingOptions()
+    course = _resolved(course)
+    course.require(assignment)
     notebook = Path(notebook).resolve()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="gradelib-") as scratch:
         scratch = Path(scratch)
         results_path = scratch / "results.json"
-        command = _pytest_command(suite, course_root, scratch, groups) + [
+        command = _pytest_command(course, assignment, scratch, groups) + [
             "--submission", str(notebook),
             "--device", options.device,
             "--budget", options.budget,
             "--gradelib-results", str(results_path),
             "--cell-timeout", str(options.cell_timeout),
             "--test-timeout", str(options.test_timeout),
+            "--seed-offset", str(options.seed_offset),
             "--memory-limit-gb", str(options.memory_limit_gb),
         ]
         manifest = _ManifestReader()  # the tests that count, as the child collected them before any ran
         command += ["--gradelib-manifest-fd", str(manifest.write_fd)]
         returncode, timed_out, log = _run_isolated(command, cwd=scratch, timeout=options.timeout, scratch=scratch,
                                                    pass_fds=(manifest.write_fd,), after_start=manifest.close_write_end)
-        expected = manifest.result() or _collect_for_report(suite, course_root, groups)
+        expected = manifest.result() or _collect_for_report(course, assignment, groups)
         report = _accept_results(expected, results_path)
+        suite = course.hidden_suite(assignment)
         if not report.tests:
             raise GraderError(f"The hidden suite {suite} collected no tests (exit code {returncode}).\n{_tail(log)}")
         if returncode in (3, 4) and not timed_out:
@@ -178,8 +133,6 @@ class _ManifestReader:
     """Reads, in a thread, the list of collected tests that the pytest child writes to a pipe before running any."""
 
     def __init__(self) -> None:
-        import threading
-
         self.read_fd, self.write_fd = os.pipe()
         self._chunks: list[bytes] = []
         self._thread = threading.Thread(target=self._read, daemon=True)
@@ -211,7 +164,7 @@ class _ManifestReader:
         for entry in entries if isinstance(entries, list) else []:
             report.tests.append(TestResult(
                 name=str(entry["name"]), score=0.0, max_score=float(entry["max_score"]), status=FAILED,
-                output=NOT_RUN_MESSAGE, group=str(entry["group"]), nodeid=str(entry["nodeid"]),
+                output=settings.NOT_RUN_MESSAGE, group=str(entry["group"]), nodeid=str(entry["nodeid"]),
             ))
         return report if report.tests else None
 
@@ -238,43 +191,76 @@ def _accept_results(expected: GradeReport, results_path: Path) -> GradeReport:
         output = result.get("output") if isinstance(result.get("output"), str) else ""
         if result.get("status") == PASSED and result.get("score") == test.max_score:
             test.status, test.score, test.output = PASSED, test.max_score, ""
-        elif output != NOT_RUN_MESSAGE:
+        elif output != settings.NOT_RUN_MESSAGE:
             test.status, test.score, test.output = FAILED, 0.0, output[:4000] or "The test failed."
     return expected
 
 
-def collect_suite(assignment: str, course_root: Path | None = None, groups: list[str] | None = None) -> GradeReport:
+def collect_suite(assignment: str, course: Course | None = None, groups: list[str] | None = None) -> GradeReport:
     """The hidden suite's tests with their points, none run (every one reported as not run)."""
-    course_root = (course_root or find_course_root()).resolve()
-    return _collect_for_report(hidden_suite_dir(course_root, assignment), course_root, groups)
+    course = _resolved(course)
+    course.require(assignment)
+    return _collect_for_report(course, assignment, groups)
+
+
+def _resolved(course: Course | None) -> Course:
+    return Course(course.root.resolve()) if course is not None else Course.find()
 
 
 def format_table(report: GradeReport, *, width: int = 100) -> str:
-    """A plain-text table of a report: test, points, status, message; then the total."""
-    rows = [("test", "points", "status", "message")]
-    for test in report.tests:
+    """A plain-text table of a report, ``width`` columns wide: group, test, points, status; then the total.
+
+    Nothing is cut: a long test name (with its parameters, e.g. ``[A-3]``) wraps within its column, and
+    the first line of a failure's message follows its row, wrapped and indented under the test's name.
+    """
+    rows = [(test.group, test.name, f"{_number(test.score)}/{_number(test.max_score)}", test.status)
+            for test in report.tests]
+    header = ("group", "test", "points", "status")
+    group_w = min(max([len(header[0])] + [len(row[0]) for row in rows]), 16)
+    points_w = max([len(header[2])] + [len(row[2]) for row in rows])
+    status_w = max([len(header[3])] + [len(row[3]) for row in rows])
+    name_w = max(width - group_w - points_w - status_w - 6, 20)
+    widths = (group_w, name_w, points_w, status_w)
+    indent = " " * (group_w + 2)
+    lines = [_table_row(header, widths), "  ".join("-" * w for w in widths)]
+    for test, row in zip(report.tests, rows, strict=True):
+        lines.append(_table_row(row, widths))
         message = test.output.strip().splitlines()[0] if test.output.strip() else ""
-        rows.append((f"{test.group}: {test.name}", f"{_number(test.score)}/{_number(test.max_score)}", test.status, message))
-    widths = [min(max(len(row[i]) for row in rows), limit) for i, limit in enumerate((60, 7, 6, width))]
-    lines = []
-    for index, row in enumerate(rows):
-        cells = [_clip(text, widths[i]).ljust(widths[i]) for i, text in enumerate(row)]
-        lines.append("  ".join(cells).rstrip())
-        if index == 0:
-            lines.append("  ".join("-" * w for w in widths))
+        if message:
+            lines += textwrap.wrap(message, width=max(width, len(indent) + 20), initial_indent=indent + "> ",
+                                   subsequent_indent=indent + "  ", break_on_hyphens=False)
     lines.append(f"TOTAL  {_number(report.score)} / {_number(report.max_score)}")
     return "\n".join(lines)
 
 
-def _pytest_command(suite: Path, course_root: Path, scratch: Path, groups: list[str] | None) -> list[str]:
+def _table_row(cells: tuple[str, ...], widths: tuple[int, ...]) -> str:
+    """One row of the table; each cell wraps within its column (lines below it stay aligned)."""
+    columns = [
+        textwrap.wrap(text, width=w, break_on_hyphens=False) or [""] for text, w in zip(cells, widths, strict=True)
+    ]
+    height = max(len(column) for column in columns)
+    lines = []
+    for index in range(height):
+        parts = [
+            (column[index] if index < len(column) else "").ljust(w) for column, w in zip(columns, widths, strict=True)
+        ]
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines)
+
+
+def _pytest_command(course: Course, assignment: str, scratch: Path, groups: list[str] | None) -> list[str]:
     ini = scratch / "pytest.ini"
     ini.write_text("[pytest]\n", encoding="utf-8")  # the course's own pytest settings do not apply to grading
-    targets = [str(suite / f"test_{group}.py") for group in groups] if groups else [str(suite)]
+    targets = (
+        [str(course.group_file(assignment, group)) for group in groups]
+        if groups
+        else [str(course.hidden_suite(assignment))]
+    )
     return [
         sys.executable, "-m", "pytest", *targets,
         "-c", str(ini),
-        "--rootdir", str(course_root),
-        "--confcutdir", str(course_root / "tests" / "hidden"),
+        "--rootdir", str(course.root),
+        "--confcutdir", str(course.hidden_root),
         "-p", "no:cacheprovider",
         "--assert=plain",
         "-q", "-rN",
@@ -293,8 +279,8 @@ def tool_environment() -> dict[str, str]:
 
 def _child_environment() -> dict[str, str]:
     env = tool_environment()
-    env.update({GRADING_ENV: "1", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"})
-    env.pop("NBGRADER_EXECUTION", None)  # the child is gradelib's, whoever called it
+    env.update({settings.ENV_GRADING: "1", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"})
+    env.pop(settings.ENV_NBGRADER, None)  # the child is gradelib's, whoever called it
     return env
 
 
@@ -302,7 +288,6 @@ def _run_isolated(command: list[str], *, cwd: Path, timeout: float, scratch: Pat
                   after_start=None) -> tuple[int, bool, str]:
     """Run a command in its own process group; kill the group at the time limit; return the log's tail."""
     log_path = scratch / "pytest.log"
-
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             command, cwd=cwd, env=_child_environment(), stdin=subprocess.DEVNULL, stdout=log,
@@ -320,7 +305,7 @@ def _run_isolated(command: list[str], *, cwd: Path, timeout: float, scratch: Pat
     return process.returncode, timed_out, _read_tail(log_path)
 
 
-def _read_tail(path: Path, limit: int = LOG_TAIL_BYTES) -> str:
+def _read_tail(path: Path, limit: int = settings.LOG_TAIL_BYTES) -> str:
     """At most the last ``limit`` bytes of a log, decoded."""
     try:
         with open(path, "rb") as stream:
@@ -331,29 +316,30 @@ def _read_tail(path: Path, limit: int = LOG_TAIL_BYTES) -> str:
 
 
 def _kill_group(process: subprocess.Popen) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     process.wait()
 
 
-def _collect_for_report(suite: Path, course_root: Path, groups: list[str] | None) -> GradeReport:
+def _collect_for_report(course: Course, assignment: str, groups: list[str] | None) -> GradeReport:
     with tempfile.TemporaryDirectory(prefix="gradelib-collect-") as scratch:
         scratch = Path(scratch)
         results_path = scratch / "results.json"
-        command = _pytest_command(suite, course_root, scratch, groups) + [
+        command = _pytest_command(course, assignment, scratch, groups) + [
             "--collect-only", "--gradelib-results", str(results_path),
         ]
-        returncode, _, log = _run_isolated(command, cwd=course_root, timeout=300, scratch=scratch)
+        returncode, _, log = _run_isolated(command, cwd=course.root, timeout=300, scratch=scratch)
         if not results_path.exists():
-            raise GraderError(f"The hidden suite {suite} could not be collected (exit code {returncode}).\n{_tail(log)}")
+            suite = course.hidden_suite(assignment)
+            raise GraderError(
+                f"The hidden suite {suite} could not be collected (exit code {returncode}).\n{_tail(log)}"
+            )
         return GradeReport.read(results_path)
 
 
 def _complete_unfinished(report: GradeReport, timed_out: bool, returncode: int, timeout: float) -> None:
     """Fail, with the reason, every test that the child process never finished."""
-    unfinished = [test for test in report.tests if test.output == NOT_RUN_MESSAGE]
+    unfinished = [test for test in report.tests if test.output == settings.NOT_RUN_MESSAGE]
     if not unfinished:
         return
     if timed_out:
@@ -377,7 +363,3 @@ def _tail(text: str, lines: int = 40) -> str:
 
 def _number(value: float) -> str:
     return f"{value:g}"
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 3, 0)] + "..."

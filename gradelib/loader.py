@@ -27,7 +27,7 @@ import types
 from dataclasses import dataclass
 from pathlib import Path
 
-from gradelib import GRADING_ENV
+from gradelib.settings import ENV_GRADING
 from gradelib.timelimit import time_limit
 
 __all__ = [
@@ -209,8 +209,8 @@ def build_module(
     module.cell_errors = []
     sys.modules[name] = module  # classes defined in cells need a module that pickle and inspect can find
     stdout = stdout if stdout is not None else io.StringIO()
-    previous = os.environ.get(GRADING_ENV)
-    os.environ[GRADING_ENV] = "1"
+    previous = os.environ.get(ENV_GRADING)
+    os.environ[ENV_GRADING] = "1"
     try:
         with contextlib.redirect_stdout(stdout):
             for cell in cells:
@@ -219,9 +219,9 @@ def build_module(
                     module.cell_errors.append(error)
     finally:
         if previous is None:
-            os.environ.pop(GRADING_ENV, None)
+            os.environ.pop(ENV_GRADING, None)
         else:
-            os.environ[GRADING_ENV] = previous
+            os.environ[ENV_GRADING] = previous
     module.cell_stdout = stdout.getvalue() if hasattr(stdout, "getvalue") else getattr(stdout, "text", "")
     return module
 

@@ -17,10 +17,10 @@ import traceback
 import types
 
 from gradelib.loader import CELL_FILENAME_PREFIX, MissingNameError, SubmissionError, student_traceback
+from gradelib.settings import NOT_IMPLEMENTED_PREFIX
 
 __all__ = ["student_message", "NOT_IMPLEMENTED_PREFIX"]
 
-NOT_IMPLEMENTED_PREFIX = "Not implemented yet"
 _MAX_MESSAGE_CHARS = 2000
 _MEMORY_HINT = (
     "The grader limits the memory a submission may use, and this code asked for more: "
@@ -38,8 +38,13 @@ def _message(error: BaseException) -> str:
 
     if isinstance(error, NotImplementedError):
         where = getattr(error, "where", None) or _innermost_student_function(error.__traceback__)
-        what = f"`{where}` still raises NotImplementedError" if where else "a function this test needs still raises NotImplementedError"
-        return f"{NOT_IMPLEMENTED_PREFIX}: {what}. Fill in its TODO (replace `raise NotImplementedError()` with your code)."
+        what = (
+            f"`{where}` still raises NotImplementedError"
+            if where
+            else "a function this test needs still raises NotImplementedError"
+        )
+        todo = "Fill in its TODO (replace `raise NotImplementedError()` with your code)."
+        return f"{NOT_IMPLEMENTED_PREFIX}: {what}. {todo}"
     if isinstance(error, (MissingNameError, SubmissionError, SubmissionDied)):
         return str(error)
     if isinstance(error, StudentCodeError):

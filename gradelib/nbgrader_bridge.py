@@ -34,11 +34,18 @@ import warnings
 from dataclasses import asdict
 from pathlib import Path
 
-from gradelib.grader import DEFAULTS, GradingOptions, find_course_root, grade_notebook, hidden_suite_dir
+from gradelib import settings
+from gradelib.course import Course
+from gradelib.grader import GradingOptions, grade_notebook
 from gradelib.loader import NotebookFormatError, read_code_cells
 from gradelib.results import GradeReport
 
-__all__ = ["grade_group", "options_from_environment", "find_notebook"]
+__all__ = ["grade_group", "options_from_environment", "find_notebook", "ENV_NOTEBOOK", "ENV_BRIDGE_CACHE"]
+
+#: The notebook to grade, when it is not ``<assignment>.ipynb`` in the kernel's working directory.
+ENV_NOTEBOOK = "GRADELIB_NOTEBOOK"
+#: Folder of cached reports (default: ``gradelib-bridge`` in the system's temporary folder).
+ENV_BRIDGE_CACHE = "GRADELIB_BRIDGE_CACHE"
 
 PASS_MARK = "[pass]"
 FAIL_MARK = "[FAIL]"
@@ -74,21 +81,20 @@ def grade_group(assignment: str, group: str, *, notebook: str | os.PathLike | No
 
 
 def options_from_environment() -> GradingOptions:
-    """Grading options from ``GRADELIB_DEVICE``, ``GRADELIB_BUDGET`` and ``GRADELIB_TIMEOUT``."""
+    """Grading options from ``GRADELIB_DEVICE``, ``GRADELIB_BUDGET`` and ``GRADELIB_TIMEOUT`` (names and
+    defaults in :mod:`gradelib.settings`)."""
     return GradingOptions(
-        device=os.environ.get("GRADELIB_DEVICE", DEFAULTS.device),
-        budget=os.environ.get("GRADELIB_BUDGET", DEFAULTS.budget),
-        timeout=float(os.environ.get("GRADELIB_TIMEOUT", DEFAULTS.timeout)),
-        test_timeout=DEFAULTS.test_timeout,
-        cell_timeout=DEFAULTS.cell_timeout,
+        device=os.environ.get(settings.ENV_DEVICE, settings.DEFAULT_DEVICE),
+        budget=os.environ.get(settings.ENV_BUDGET, settings.DEFAULT_BUDGET),
+        timeout=float(os.environ.get(settings.ENV_TIMEOUT, settings.DEFAULT_TIMEOUT)),
     )
 
 
 def find_notebook(assignment: str, folder: Path | None = None) -> Path:
     """The notebook being autograded: ``$GRADELIB_NOTEBOOK``, else ``<assignment>.ipynb`` or the
     only notebook in the working directory (nbgrader runs the kernel in the notebook's folder)."""
-    if os.environ.get("GRADELIB_NOTEBOOK"):
-        return Path(os.environ["GRADELIB_NOTEBOOK"])
+    if os.environ.get(ENV_NOTEBOOK):
+        return Path(os.environ[ENV_NOTEBOOK])
     folder = folder or Path.cwd()
     named = folder / f"{assignment}.ipynb"
     if named.is_file():
@@ -97,23 +103,23 @@ def find_notebook(assignment: str, folder: Path | None = None) -> Path:
     if len(notebooks) == 1:
         return notebooks[0]
     raise FileNotFoundError(
-        f"Cannot tell which notebook to grade in {folder}: expected {named.name}; set GRADELIB_NOTEBOOK."
+        f"Cannot tell which notebook to grade in {folder}: expected {named.name}; set {ENV_NOTEBOOK}."
     )
 
 
 def _suite_report(assignment: str, notebook: Path) -> GradeReport:
     """Grade the notebook with the whole suite once; later calls with the same code reuse the report."""
-    course_root = find_course_root(notebook.resolve().parent)
+    course = Course.find(notebook.resolve().parent)
     options = options_from_environment()
-    cache = _cache_path(course_root, assignment, notebook, options)
+    cache = _cache_path(course, assignment, notebook, options)
     if cache.is_file():
         return GradeReport.read(cache)
-    report = grade_notebook(notebook, assignment, options, course_root=course_root)
+    report = grade_notebook(notebook, assignment, options, course=course)
     report.write(cache)
     return report
 
 
-def _cache_path(course_root: Path, assignment: str, notebook: Path, options: GradingOptions) -> Path:
+def _cache_path(course: Course, assignment: str, notebook: Path, options: GradingOptions) -> Path:
     """A cache file named by everything the report depends on: the student's code, the suite, the options."""
     digest = hashlib.sha256()
     try:
@@ -121,12 +127,12 @@ def _cache_path(course_root: Path, assignment: str, notebook: Path, options: Gra
     except (NotebookFormatError, OSError):
         code = [notebook.read_bytes().hex() if notebook.is_file() else str(notebook)]
     digest.update(json.dumps([assignment, code, asdict(options)]).encode())
-    suite = hidden_suite_dir(course_root, assignment)
+    suite = course.hidden_suite(course.require(assignment))
     for path in sorted(suite.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(path.name.encode() + path.read_bytes())
-    solution = course_root / "solutions" / assignment / f"{assignment}.ipynb"
+    solution = course.solution(assignment)
     if solution.is_file():
         digest.update(solution.read_bytes())
-    folder = Path(os.environ.get("GRADELIB_BRIDGE_CACHE") or Path(tempfile.gettempdir()) / "gradelib-bridge")
+    folder = Path(os.environ.get(ENV_BRIDGE_CACHE) or Path(tempfile.gettempdir()) / "gradelib-bridge")
     return folder / f"{digest.hexdigest()[:32]}.json"

@@ -3,7 +3,7 @@
 Used by the project's tests (the nbgrader door must give the same score as the others) and by
 ``scripts/benchmark_grading.py``::
 
-    course = copy_course(repo_root, Path("/tmp/course"), "autoregressive")
+    course = copy_course(Course.find(), Path("/tmp/course"), "autoregressive")
     scores = autograde(course, "autoregressive", {"alice": Path("alice.ipynb")})
     scores["alice"]["total"]
 """
@@ -15,8 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from gradelib.course import Course
 from gradelib.grader import tool_environment
-
 
 __all__ = ["NbgraderError", "nbgrader", "autograde", "copy_course"]
 
@@ -25,7 +25,9 @@ class NbgraderError(RuntimeError):
     """An nbgrader command failed."""
 
 
-def nbgrader(course: Path, *args: str, env_extra: dict | None = None, timeout: float = 1200) -> subprocess.CompletedProcess:
+def nbgrader(
+    course: Path, *args: str, env_extra: dict | None = None, timeout: float = 1200
+) -> subprocess.CompletedProcess:
     """Run ``nbgrader ARGS`` in the course directory with this interpreter; raise NbgraderError if it fails."""
     env = tool_environment()
     env.update(env_extra or {})
@@ -37,7 +39,9 @@ def nbgrader(course: Path, *args: str, env_extra: dict | None = None, timeout: f
     return done
 
 
-def autograde(course: Path, assignment: str, submissions: dict[str, Path], env_extra: dict | None = None) -> dict[str, dict[str, float]]:
+def autograde(
+    course: Path, assignment: str, submissions: dict[str, Path], env_extra: dict | None = None
+) -> dict[str, dict[str, float]]:
     """Autograde notebooks with nbgrader; returns {student: {grade_id: score, "total": score}}."""
     nbgrader(course, "generate_assignment", assignment, "--force", env_extra=env_extra)
     for student, notebook in submissions.items():
@@ -57,10 +61,11 @@ def autograde(course: Path, assignment: str, submissions: dict[str, Path], env_e
     return scores
 
 
-def copy_course(repo_root: Path, destination: Path, assignment: str) -> Path:
-    """A scratch course directory holding one assignment's source, hidden suite and the config."""
-    shutil.copytree(repo_root / "solutions" / assignment, destination / "solutions" / assignment)
-    shutil.copytree(repo_root / "tests" / "hidden" / assignment, destination / "tests" / "hidden" / assignment,
+def copy_course(course: Course, destination: Path, assignment: str) -> Path:
+    """A scratch course directory holding one assignment's source, hidden suite and the config; returns its root."""
+    copy = Course(destination)
+    shutil.copytree(course.source_dir(assignment), copy.source_dir(assignment))
+    shutil.copytree(course.hidden_suite(assignment), copy.hidden_suite(assignment),
                     ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(repo_root / "nbgrader_config.py", destination / "nbgrader_config.py")
+    shutil.copy(course.nbgrader_config, copy.nbgrader_config)
     return destination

@@ -6,27 +6,28 @@ Registered through the ``pytest11`` entry point, so it is active wherever gradel
 
 Options: ``--submission``, ``--device``, ``--budget``, ``--gradelib-results`` (write Gradescope's
 results.json, updated after every test so that a killed run still says what passed),
-``--cell-timeout`` (seconds a notebook cell may run while loading) and ``--test-timeout``
-(seconds one test may run).
+``--cell-timeout`` (seconds a notebook cell may run while loading), ``--test-timeout``
+(seconds one test may run), ``--cpu-threads`` and ``--seed-offset`` (added to every test's seed).
+Their defaults are in :mod:`gradelib.settings`.
 
 Fixtures: ``submission`` (a fresh module from the notebook, per test), ``reference`` (a fresh
 module from the assignment's solution notebook, loaded the same way), ``device``, ``budget``,
-``assignment_id``, ``course_root``. Marker: ``@pytest.mark.points(n)``. Every test is seeded
-(Python, NumPy, torch) from its own name, so a test gives the same result alone or in a suite.
+``assignment_id``, ``course`` (a :class:`gradelib.course.Course`). Marker: ``@pytest.mark.points(n)``.
+Every test is seeded (Python, NumPy, torch) with ``seed_for("<file name>::<test name>", seed_offset)``,
+so a test gives the same result alone or in a suite.
 """
 
 from __future__ import annotations
 
 import os
-import random
 import time
-import zlib
 from pathlib import Path
 
 import pytest
 
+from gradelib import settings
+from gradelib.course import Course
 from gradelib.loader import (
-    CellTimeoutError,
     CodeCell,
     NotebookDidNotLoadError,
     NotebookFormatError,
@@ -36,18 +37,11 @@ from gradelib.loader import (
     read_code_cells,
 )
 from gradelib.messages import student_message
-from gradelib.settings import DEFAULT_MEMORY_LIMIT_GB
 from gradelib.results import FAILED, PASSED, GradeReport, TestResult
+from gradelib.seeding import seed_everything, seed_for
 from gradelib.timelimit import time_limit
 
-__all__ = ["DEVICES", "BUDGETS", "TestTimeoutError", "seed_everything", "test_seed", "group_of"]
-
-DEVICES = ("auto", "cpu", "cuda")
-BUDGETS = ("quick", "full")
-NOT_RUN_MESSAGE = (
-    "This test did not run: grading stopped before it reached this test (the time limit was reached, "
-    "or the submission ended the grading process, for example with os._exit or by crashing Python)."
-)
+__all__ = ["TestTimeoutError", "seed_of", "points_of", "group_of", "title_of"]
 
 
 class TestTimeoutError(Exception):
@@ -62,22 +56,36 @@ class TestTimeoutError(Exception):
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("gradelib", "grading notebooks with hidden suites")
     group.addoption("--submission", metavar="PATH", default=None, help="the student's notebook (.ipynb) to grade")
-    group.addoption("--device", choices=DEVICES, default="auto", help="torch device for the tests (default: auto)")
-    group.addoption("--budget", choices=BUDGETS, default="quick", help="quick: a laptop CPU; full: GPU, real-size data")
+    group.addoption(
+        "--device", choices=settings.DEVICES, default=settings.DEFAULT_DEVICE,
+        help=f"torch device for the tests (default: {settings.DEFAULT_DEVICE})",
+    )
+    group.addoption(
+        "--budget", choices=settings.BUDGETS, default=settings.DEFAULT_BUDGET,
+        help=f"quick: a laptop CPU; full: GPU, real-size data (default: {settings.DEFAULT_BUDGET})",
+    )
     group.addoption("--gradelib-results", metavar="PATH", default=None, help="write Gradescope's results.json here")
     group.addoption(
         "--gradelib-manifest-fd", type=int, default=None,
         help="write the collected tests (JSON) to this file descriptor and close it, before any test runs",
     )
-    group.addoption("--cell-timeout", type=float, default=60.0, help="seconds one notebook cell may run while loading")
+    group.addoption(
+        "--cell-timeout", type=float, default=settings.DEFAULT_CELL_TIMEOUT,
+        help=f"seconds one notebook cell may run while loading (default: {settings.DEFAULT_CELL_TIMEOUT:g})",
+    )
     group.addoption("--test-timeout", type=float, default=None, help="seconds one test may run (default: no limit)")
     group.addoption(
-        "--memory-limit-gb", type=float, default=DEFAULT_MEMORY_LIMIT_GB,
+        "--memory-limit-gb", type=float, default=settings.DEFAULT_MEMORY_LIMIT_GB,
         help="resident memory of the submission's processes together, in GiB (default: %(default)s)",
     )
     group.addoption(
-        "--cpu-threads", type=int, default=1,
-        help="torch CPU threads (default 1: the threshold calibration's setting; also fastest when graders share cores)",
+        "--cpu-threads", type=int, default=settings.DEFAULT_CPU_THREADS,
+        help=f"torch CPU threads (default {settings.DEFAULT_CPU_THREADS}: the threshold calibration's setting; "
+        "also fastest when graders share cores)",
+    )
+    group.addoption(
+        "--seed-offset", type=int, default=settings.DEFAULT_SEED_OFFSET,
+        help=f"added to every test's seed (default: {settings.DEFAULT_SEED_OFFSET}, as when grading)",
     )
 
 
@@ -87,9 +95,8 @@ def pytest_configure(config: pytest.Config) -> None:
     import torch
 
     torch.set_num_threads(max(config.getoption("--cpu-threads"), 1))
-    if config.getoption("--device") == "cuda":
-        if not torch.cuda.is_available():
-            raise pytest.UsageError("--device cuda was asked for, but torch sees no CUDA device here.")
+    if config.getoption("--device") == "cuda" and not torch.cuda.is_available():
+        raise pytest.UsageError("--device cuda was asked for, but torch sees no CUDA device here.")
     results_path = config.getoption("--gradelib-results")
     if results_path:
         config.pluginmanager.register(ResultsRecorder(Path(results_path)), "gradelib-results-recorder")
@@ -125,16 +132,13 @@ def assignment_id(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def course_root(request: pytest.FixtureRequest) -> Path:
-    """The course directory holding ``solutions/`` and ``tests/hidden/``."""
-    path = Path(request.path).resolve()
-    if path.parent.parent.name != "hidden":
-        raise pytest.UsageError(f"{path} is not inside tests/hidden/<assignment>/")
-    return path.parents[3]
+def course(request: pytest.FixtureRequest) -> Course:
+    """The course directory the hidden test belongs to (it holds ``solutions/`` and ``tests/hidden/``)."""
+    return Course.find(Path(request.path).resolve().parent)
 
 
 @pytest.fixture(scope="session")
-def _submission_source(pytestconfig: pytest.Config, device) -> "SubmissionSource":
+def _submission_source(pytestconfig: pytest.Config, device) -> SubmissionSource:
     path = pytestconfig.getoption("--submission")
     if not path:
         raise pytest.UsageError("Hidden tests need a notebook to grade: pass --submission PATH.ipynb")
@@ -142,13 +146,14 @@ def _submission_source(pytestconfig: pytest.Config, device) -> "SubmissionSource
         Path(path), cell_timeout=pytestconfig.getoption("--cell-timeout"),
         cpu_threads=max(pytestconfig.getoption("--cpu-threads"), 1), gpu=device.type == "cuda",
         memory_limit_gb=pytestconfig.getoption("--memory-limit-gb"),
+        public_paths=_public_data_paths(pytestconfig.rootpath),
     )
     yield source
     source.close()
 
 
 @pytest.fixture
-def submission(_submission_source: "SubmissionSource", _gradelib_seed: int):
+def submission(_submission_source: SubmissionSource, _gradelib_seed: int):
     """The student's notebook as a module: a fresh copy of it, loaded once, in the submission process.
 
     Its classes and functions are proxies (:class:`gradelib.sandbox.remote.RemoteObject`): calls run in the
@@ -165,9 +170,9 @@ def _reference_sources(pytestconfig: pytest.Config) -> dict:
 
 
 @pytest.fixture
-def reference(_reference_sources: dict, course_root: Path, assignment_id: str) -> SubmissionModule:
+def reference(_reference_sources: dict, course: Course, assignment_id: str) -> SubmissionModule:
     """A fresh module built from the assignment's solution notebook, by the same loader."""
-    path = course_root / "solutions" / assignment_id / f"{assignment_id}.ipynb"
+    path = course.solution(assignment_id)
     if path not in _reference_sources:
         if not path.is_file():
             raise pytest.UsageError(f"The reference solution {path} is missing: the course directory is incomplete.")
@@ -183,8 +188,8 @@ def reference(_reference_sources: dict, course_root: Path, assignment_id: str) -
 
 @pytest.fixture(autouse=True)
 def _gradelib_seed(request: pytest.FixtureRequest) -> int:
-    """Seed Python, NumPy and torch from the test's own name before every test."""
-    seed = test_seed(request.node)
+    """Seed Python, NumPy and torch from the test's own name (plus ``--seed-offset``) before every test."""
+    seed = seed_of(request.node)
     seed_everything(seed)
     return seed
 
@@ -216,7 +221,8 @@ class SubmissionSource:
     MAX_RESTARTS = 3
 
     def __init__(self, path: Path, *, cell_timeout: float | None, cpu_threads: int, gpu: bool,
-                 memory_limit_gb: float) -> None:
+                 memory_limit_gb: float, public_paths: tuple[Path, ...] = ()) -> None:
+        self.public_paths = public_paths
         self.path = path
         self.cell_timeout = cell_timeout
         self.cpu_threads = cpu_threads
@@ -274,7 +280,7 @@ class SubmissionSource:
                 raise type(self._failure)(str(self._failure))
         process = SubmissionProcess(
             self._cells, cell_timeout=self.cell_timeout, cpu_threads=self.cpu_threads, gpu=self.gpu,
-            limits=SandboxLimits(memory_gb=self.memory_limit_gb), public_paths=_public_data_paths(),
+            limits=SandboxLimits(memory_gb=self.memory_limit_gb), public_paths=self.public_paths,
         )
         load_limit = (self.cell_timeout or 600.0) * max(len(self._cells), 1) + 60.0
         try:
@@ -304,20 +310,11 @@ class SubmissionSource:
             self._process = None
 
 
-def _public_data_paths() -> tuple[Path, ...]:
+def _public_data_paths(root: Path) -> tuple[Path, ...]:
     """Data the submission may read: the course's datasets/ folder (and $GRADELIB_DATA_ROOT)."""
-    import os
-
-    from gradelib.course import Course, CourseNotFoundError
-    from gradelib.settings import ENV_DATA_ROOT
-
-    paths = []
-    try:
-        paths.append(Course.find().root / "datasets")
-    except CourseNotFoundError:
-        pass
-    if os.environ.get(ENV_DATA_ROOT):
-        paths.append(Path(os.environ[ENV_DATA_ROOT]))
+    paths = [root / "datasets"] if Course.is_course(root) else []
+    if os.environ.get(settings.ENV_DATA_ROOT):
+        paths.append(Path(os.environ[settings.ENV_DATA_ROOT]))
     return tuple(path.resolve() for path in paths if path.exists())
 
 
@@ -356,7 +353,7 @@ class ManifestWriter:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         import json
 
-        manifest = [{"nodeid": item.nodeid, "name": test_title(item), "group": group_of(item),
+        manifest = [{"nodeid": item.nodeid, "name": title_of(item), "group": group_of(item),
                      "max_score": points_of(item)} for item in session.items]
         data = json.dumps(manifest).encode()
         try:
@@ -383,11 +380,11 @@ class ResultsRecorder:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         for item in session.items:
             result = TestResult(
-                name=test_title(item),
+                name=title_of(item),
                 score=0.0,
                 max_score=points_of(item),
                 status=FAILED,
-                output=NOT_RUN_MESSAGE,
+                output=settings.NOT_RUN_MESSAGE,
                 group=group_of(item),
                 nodeid=item.nodeid,
             )
@@ -426,28 +423,11 @@ class ResultsRecorder:
 
 
 # --------------------------------------------------------------------------------------------
-# Helpers shared with the command line and the nbgrader bridge
+# What a test is: its seed, points, group and title
 # --------------------------------------------------------------------------------------------
-def test_seed(item: pytest.Item) -> int:
-    """A seed derived from the test's file name and name: the same wherever the suite is run from."""
-    return zlib.crc32(f"{Path(item.path).name}::{item.name}".encode()) & 0x7FFFFFFF
-
-
-def seed_everything(seed: int) -> None:
-    """Seed Python's, NumPy's and torch's generators (all devices)."""
-    random.seed(seed)
-    try:
-        import numpy
-
-        numpy.random.seed(seed)
-    except ImportError:  # pragma: no cover - numpy is a dependency
-        pass
-    try:
-        import torch
-
-        torch.manual_seed(seed)
-    except ImportError:  # pragma: no cover - torch is a dependency
-        pass
+def seed_of(item: pytest.Item) -> int:
+    """The test's seed, the same wherever the suite runs from: ``seed_for("<file>::<test name>", --seed-offset)``."""
+    return seed_for(f"{Path(item.path).name}::{item.name}", item.config.getoption("--seed-offset"))
 
 
 def points_of(item: pytest.Item) -> float:
@@ -462,7 +442,7 @@ def group_of(item: pytest.Item) -> str:
     return stem[len("test_"):] if stem.startswith("test_") else stem
 
 
-def test_title(item: pytest.Item) -> str:
+def title_of(item: pytest.Item) -> str:
     """What the student reads: the first line of the test's docstring (else its name)."""
     function = getattr(item, "function", None)
     doc = (getattr(function, "__doc__", None) or "").strip()

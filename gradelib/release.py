@@ -22,12 +22,11 @@ from pathlib import Path
 
 import nbformat
 
+from gradelib.course import Course
 from gradelib.grader import collect_suite, tool_environment
 
 __all__ = [
     "ReleaseError",
-    "solution_notebook",
-    "release_notebook",
     "grade_cell_groups",
     "sync_points",
     "generate_release",
@@ -55,14 +54,6 @@ class ReleaseError(RuntimeError):
     """The release could not be made, or it would leak solutions or hidden tests."""
 
 
-def solution_notebook(course_root: Path, assignment: str) -> Path:
-    return course_root / "solutions" / assignment / f"{assignment}.ipynb"
-
-
-def release_notebook(course_root: Path, assignment: str) -> Path:
-    return course_root / "assignments" / assignment / f"{assignment}.ipynb"
-
-
 def grade_cell_groups(notebook: nbformat.NotebookNode, assignment: str) -> dict[str, nbformat.NotebookNode]:
     """Map each hidden-test group to the grade cell that calls it (raises ReleaseError on a mismatch)."""
     groups: dict[str, nbformat.NotebookNode] = {}
@@ -83,11 +74,11 @@ def grade_cell_groups(notebook: nbformat.NotebookNode, assignment: str) -> dict[
     return groups
 
 
-def sync_points(course_root: Path, assignment: str) -> dict[str, float]:
+def sync_points(course: Course, assignment: str) -> dict[str, float]:
     """Set each grade cell's points to the sum of its group's markers; clear outputs. Returns the points."""
-    path = solution_notebook(course_root, assignment)
+    path = course.solution(assignment)
     notebook = nbformat.read(path, as_version=4)
-    suite = collect_suite(assignment, course_root)
+    suite = collect_suite(assignment, course)
     points: dict[str, float] = {}
     for test in suite.tests:
         points[test.group] = points.get(test.group, 0.0) + test.max_score
@@ -109,48 +100,46 @@ def sync_points(course_root: Path, assignment: str) -> dict[str, float]:
     return points
 
 
-def generate_release(course_root: Path, assignment: str, output_root: Path | None = None) -> Path:
+def generate_release(course: Course, assignment: str, output_root: Path | None = None) -> Path:
     """Run ``nbgrader generate_assignment`` in a scratch course; copy its release to ``output_root/<id>/``.
 
     Args:
-        output_root: where releases go; ``course_root/assignments`` by default.
+        output_root: where releases go; the course's ``assignments/`` by default.
 
     Returns:
         The release folder.
     """
-    output_root = output_root or course_root / "assignments"
     with tempfile.TemporaryDirectory(prefix="gradelib-release-") as scratch:
-        scratch = Path(scratch)
-        shutil.copytree(course_root / "solutions" / assignment, scratch / "solutions" / assignment)
-        config = course_root / "nbgrader_config.py"
-        if config.is_file():
-            shutil.copy(config, scratch / "nbgrader_config.py")
+        scratch = Course(Path(scratch))
+        shutil.copytree(course.source_dir(assignment), scratch.source_dir(assignment))
+        if course.nbgrader_config.is_file():
+            shutil.copy(course.nbgrader_config, scratch.nbgrader_config)
         command = [
             sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
-            f"--CourseDirectory.root={scratch}",
-            "--CourseDirectory.source_directory=solutions",
-            "--CourseDirectory.release_directory=assignments",
-            f"--CourseDirectory.db_url=sqlite:///{scratch / 'gradebook.db'}",
+            f"--CourseDirectory.root={scratch.root}",
+            f"--CourseDirectory.source_directory={course.source_dir(assignment).parent.name}",
+            f"--CourseDirectory.release_directory={course.release_dir(assignment).parent.name}",
+            f"--CourseDirectory.db_url=sqlite:///{scratch.root / 'gradebook.db'}",
         ]
-        done = subprocess.run(command, cwd=scratch, capture_output=True, text=True, env=tool_environment())
-        produced = scratch / "assignments" / assignment
+        done = subprocess.run(command, cwd=scratch.root, capture_output=True, text=True, env=tool_environment())
+        produced = scratch.release_dir(assignment)
         if done.returncode != 0 or not produced.is_dir():
             raise ReleaseError(f"nbgrader generate_assignment failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-        destination = output_root / assignment
+        destination = output_root / assignment if output_root else course.release_dir(assignment)
         if destination.exists():
             shutil.rmtree(destination)
         shutil.copytree(produced, destination)
     return destination
 
 
-def find_leaks(course_root: Path, assignment: str, release_folder: Path | None = None) -> list[str]:
+def find_leaks(course: Course, assignment: str, release_folder: Path | None = None) -> list[str]:
     """Everything in a release that a student must not see; an empty list for a clean release."""
-    release_folder = release_folder or course_root / "assignments" / assignment
+    release_folder = release_folder or course.release_dir(assignment)
     problems: list[str] = []
-    hidden = course_root / "tests" / "hidden" / assignment
+    hidden = course.hidden_suite(assignment)
     hidden_names = {path.name for path in hidden.rglob("*") if path.is_file()}
     hidden_lines = _code_lines(path.read_text(encoding="utf-8") for path in hidden.rglob("*.py"))
-    source = nbformat.read(solution_notebook(course_root, assignment), as_version=4)
+    source = nbformat.read(course.solution(assignment), as_version=4)
     solution_lines, shared_lines = set(), set()
     for cell in source.cells:
         regions = _SOLUTION_REGION.findall(cell.source)
@@ -177,25 +166,25 @@ def find_leaks(course_root: Path, assignment: str, release_folder: Path | None =
     return problems
 
 
-def release_assignment(course_root: Path, assignment: str, output_root: Path | None = None) -> Path:
+def release_assignment(course: Course, assignment: str, output_root: Path | None = None) -> Path:
     """The whole pipeline: sync points, generate the release, and refuse it if it leaks."""
-    if not solution_notebook(course_root, assignment).is_file():
-        raise ReleaseError(f"No source notebook {solution_notebook(course_root, assignment)}")
-    sync_points(course_root, assignment)
-    folder = generate_release(course_root, assignment, output_root)
-    problems = find_leaks(course_root, assignment, folder)
+    if not course.solution(assignment).is_file():
+        raise ReleaseError(f"No source notebook {course.solution(assignment)}")
+    sync_points(course, assignment)
+    folder = generate_release(course, assignment, output_root)
+    problems = find_leaks(course, assignment, folder)
     if problems:
         raise ReleaseError("The release would leak:\n" + "\n".join(problems))
     return folder
 
 
-def fill_in_solutions(course_root: Path, assignment: str, destination: Path) -> Path:
+def fill_in_solutions(course: Course, assignment: str, destination: Path) -> Path:
     """Write the release notebook with every solution cell filled in as a student would (no markers).
 
     This is a perfect student's submission: the release's cells and metadata, the source's code.
     """
-    source = nbformat.read(solution_notebook(course_root, assignment), as_version=4)
-    release = nbformat.read(release_notebook(course_root, assignment), as_version=4)
+    source = nbformat.read(course.solution(assignment), as_version=4)
+    release = nbformat.read(course.release(assignment), as_version=4)
     answers = {
         cell.metadata["nbgrader"]["grade_id"]: cell.source
         for cell in source.cells
@@ -216,6 +205,10 @@ def _code_lines(texts) -> set[str]:
     for text in texts:
         for line in text.splitlines():
             stripped = line.strip()
-            if len(stripped) >= _MIN_LEAK_LINE_CHARS and not stripped.startswith("#") and not stripped.startswith(("import ", "from ")):
+            if (
+                len(stripped) >= _MIN_LEAK_LINE_CHARS
+                and not stripped.startswith("#")
+                and not stripped.startswith(("import ", "from "))
+            ):
                 lines.add(stripped)
     return lines

@@ -100,15 +100,17 @@ class GradeReport:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> "GradeReport":
+    def from_json(cls, data: dict) -> GradeReport:
         tests = [TestResult(**test) for test in data.get(KEY_TESTS, [])]
-        return cls(tests=tests, execution_time=float(data.get(KEY_EXECUTION_TIME, 0.0)), output=data.get(KEY_OUTPUT, ""))
+        return cls(
+            tests=tests, execution_time=float(data.get(KEY_EXECUTION_TIME, 0.0)), output=data.get(KEY_OUTPUT, "")
+        )
 
     def write(self, path: str | os.PathLike) -> None:
         write_json_atomically(path, self.to_json())
 
     @classmethod
-    def read(cls, path: str | os.PathLike) -> "GradeReport":
+    def read(cls, path: str | os.PathLike) -> GradeReport:
         return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
 
 

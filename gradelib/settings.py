@@ -9,9 +9,9 @@ from __future__ import annotations
 __all__ = [
     "DEVICES", "BUDGETS", "DEFAULT_DEVICE", "DEFAULT_BUDGET", "DEFAULT_TIMEOUT", "DEFAULT_TEST_TIMEOUT",
     "DEFAULT_CELL_TIMEOUT", "DEFAULT_CPU_THREADS", "DEFAULT_SEED_OFFSET", "DEFAULT_MEMORY_LIMIT_GB",
-    "DEFAULT_PROCESS_LIMIT", "DEFAULT_FILE_SIZE_LIMIT_MB", "DEFAULT_SCRATCH_LIMIT_MB", "LOG_TAIL_BYTES",
-    "ENV_GRADING", "ENV_NBGRADER", "ENV_COURSE_ROOT", "ENV_DEVICE", "ENV_BUDGET", "ENV_TIMEOUT", "ENV_DATA_ROOT",
-    "ENV_SANDBOX", "NOT_RUN_MESSAGE", "NOT_IMPLEMENTED_PREFIX",
+    "DEFAULT_ADDRESS_SPACE_GB", "DEFAULT_PROCESS_LIMIT", "DEFAULT_FILE_SIZE_LIMIT_MB", "DEFAULT_SCRATCH_LIMIT_MB",
+    "LOG_TAIL_BYTES", "ENV_GRADING", "ENV_NBGRADER", "ENV_COURSE_ROOT", "ENV_DEVICE", "ENV_BUDGET", "ENV_TIMEOUT",
+    "ENV_DATA_ROOT", "ENV_SANDBOX", "NOT_RUN_MESSAGE", "NOT_IMPLEMENTED_PREFIX",
 ]
 
 #: ``--device`` choices: ``auto`` picks CUDA when torch sees it.
@@ -33,6 +33,9 @@ DEFAULT_CPU_THREADS = 1
 DEFAULT_SEED_OFFSET = 0
 #: Resident memory, in GiB, of a submission's whole process tree (all its processes together).
 DEFAULT_MEMORY_LIMIT_GB = 6.0
+#: Address space, in GiB, of the grading process on CPU-only machines (``GradingOptions.memory_limit_gb``;
+#: not applied where CUDA may be used, since CUDA reserves far more address space than it uses).
+DEFAULT_ADDRESS_SPACE_GB = 12.0
 #: Processes and threads a submission's user may run at once (torch starts a thread per core).
 DEFAULT_PROCESS_LIMIT = 512
 #: Largest file, in MiB, that a submission may write.

@@ -13,7 +13,7 @@ import contextlib
 import signal
 import threading
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 __all__ = ["time_limit"]
 

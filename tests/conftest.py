@@ -1,26 +1,29 @@
-"""Shared fixtures of the project's own tests (not of the hidden suites, which have their own)."""
+"""Shared fixtures of the project's own tests (not of the hidden suites, which have their own).
+
+The checkout under test is the ``course`` fixture (built in tests/checkout.py). The folder of this file
+is on ``sys.path`` (pytest puts it there to import this conftest), so ``checkout`` and ``toycourse`` import.
+"""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
+from checkout import COURSE
+from toycourse import make_toy_course
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # for the helper module toycourse
-
-from toycourse import REPO_ROOT, make_toy_course  # noqa: E402
+from gradelib.course import Course
 
 pytest_plugins = ["pytester"]
 
 
-@pytest.fixture
-def toy_course(tmp_path: Path) -> Path:
-    """A complete toy course (assignment ``toy``) in a temporary folder."""
-    return make_toy_course(tmp_path / "course")
-
-
 @pytest.fixture(scope="session")
-def repo_root() -> Path:
-    """The checkout under test."""
-    return REPO_ROOT
+def course() -> Course:
+    """The checkout under test, as a course (its solutions, releases, hidden suites, known bugs)."""
+    return COURSE
+
+
+@pytest.fixture
+def toy_course(tmp_path: Path, course: Course) -> Course:
+    """A complete toy course (assignment ``toy``) in a temporary folder."""
+    return make_toy_course(tmp_path / "course", course)

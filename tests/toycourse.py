@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from gradelib.course import Course
 
 SQUARE_SOLUTION = '''\
 def square(x):
@@ -93,7 +93,14 @@ def grade_cell(group: str, points: int) -> nbformat.NotebookNode:
         f'gradelib.nbgrader_bridge.grade_group("toy", "{group}")\n'
         "### END HIDDEN TESTS"
     )
-    meta = {"grade": True, "solution": False, "locked": True, "grade_id": f"grade_{group}", "points": points, "schema_version": 3}
+    meta = {
+        "grade": True,
+        "solution": False,
+        "locked": True,
+        "grade_id": f"grade_{group}",
+        "points": points,
+        "schema_version": 3,
+    }
     return nbformat.v4.new_code_cell(source, metadata={"nbgrader": meta})
 
 
@@ -124,15 +131,16 @@ def toy_source_notebook() -> nbformat.NotebookNode:
     return notebook
 
 
-def make_toy_course(root: Path) -> Path:
-    """Write the toy course into ``root`` and return it."""
-    (root / "solutions" / "toy").mkdir(parents=True)
-    (root / "tests" / "hidden" / "toy").mkdir(parents=True)
-    nbformat.write(toy_source_notebook(), root / "solutions" / "toy" / "toy.ipynb")
-    (root / "tests" / "hidden" / "toy" / "test_arithmetic.py").write_text(HIDDEN_ARITHMETIC)
-    (root / "tests" / "hidden" / "toy" / "test_counter.py").write_text(HIDDEN_COUNTER)
-    shutil.copy(REPO_ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
-    return root
+def make_toy_course(root: Path, real: Course) -> Course:
+    """Write the toy course into ``root`` (with the nbgrader config of the ``real`` course) and return it."""
+    toy = Course(root)
+    toy.source_dir("toy").mkdir(parents=True)
+    toy.hidden_suite("toy").mkdir(parents=True)
+    nbformat.write(toy_source_notebook(), toy.solution("toy"))
+    toy.group_file("toy", "arithmetic").write_text(HIDDEN_ARITHMETIC)
+    toy.group_file("toy", "counter").write_text(HIDDEN_COUNTER)
+    shutil.copy(real.nbgrader_config, toy.nbgrader_config)
+    return toy
 
 
 def write_notebook(path: Path, cells: list[str], *, valid_json: bool = True) -> Path:

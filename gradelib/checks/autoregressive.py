@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 import torch
 from torch import Tensor
 
-from gradelib.checks.failures import CheckFailure, describe
+from gradelib.checks.failures import CheckFailure
 from gradelib.sandbox.remote import probe
 
 __all__ = [
@@ -77,8 +77,8 @@ def dependency_matrix(fn: Callable[[Tensor], Tensor], probes: Tensor, *, what: s
         out = fn(x)
         if not isinstance(out, Tensor) or out.shape[0] != D or out[0].numel() != D:
             shape = tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__
-            raise CheckFailure(
-                describe(what, expected=f"shape ({D}, 1, {H}, {W}) for {D} input images of shape (1, {H}, {W})", found=str(shape))
+            raise CheckFailure.build(
+                what, expected=f"shape ({D}, 1, {H}, {W}) for {D} input images of shape (1, {H}, {W})", found=str(shape)
             )
         out = out.reshape(D, D)  # (D images, D outputs)
         if not out.requires_grad:
@@ -88,8 +88,10 @@ def dependency_matrix(fn: Callable[[Tensor], Tensor], probes: Tensor, *, what: s
             continue
         grad = grad.detach().reshape(D, D).to("cpu", torch.float64)  # row i: d out_i / d x
         if not torch.isfinite(grad).all():
-            raise CheckFailure(
-                describe(f"the gradients of {what} with respect to the input", expected="finite values", found="NaN or infinite values")
+            raise CheckFailure.build(
+                f"the gradients of {what} with respect to the input",
+                expected="finite values",
+                found="NaN or infinite values",
             )
         jacobian = torch.maximum(jacobian, grad.abs())
     scale = float(jacobian.max())
@@ -160,11 +162,11 @@ def assert_autoregressive(
                 f"the logit of pixel {name(i)} depends on the later pixel {name(j)}"
                 f" ({len(later)} such pairs)"
             )
-        raise CheckFailure(
+        raise CheckFailure.build(
             f"{what} are not autoregressive: " + "; ".join(parts) + ". In raster order (row by row, left to right) "
             "the logit of a pixel may depend only on the pixels before it, never on itself or later pixels; "
-            "otherwise the model can copy a pixel instead of predicting it, and p(x) no longer sums to one."
-            + (f" {hint_future}" if hint_future else "")
+            "otherwise the model can copy a pixel instead of predicting it, and p(x) no longer sums to one.",
+            cause=hint_future,
         )
     if required == "none":
         return dep
@@ -185,9 +187,12 @@ def assert_autoregressive(
         expectation = {
             "some_earlier": "each pixel's logit should depend on some earlier pixel",
             "all_earlier": "each pixel's logit should depend on every earlier pixel",
-        }.get(required if isinstance(required, str) else "", "each pixel's logit should depend on its left and upper neighbours")
-        raise CheckFailure(
-            f"{what} ignore pixels they should see: {first} ({len(missing)} such pairs); {expectation}."
-            + (f" {hint_missing}" if hint_missing else "")
+        }.get(
+            required if isinstance(required, str) else "",
+            "each pixel's logit should depend on its left and upper neighbours",
+        )
+        raise CheckFailure.build(
+            f"{what} ignore pixels they should see: {first} ({len(missing)} such pairs); {expectation}.",
+            cause=hint_missing,
         )
     return dep

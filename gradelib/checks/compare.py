@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from gradelib.checks.failures import CheckFailure, describe
+from gradelib.checks.failures import CheckFailure
 
 __all__ = ["FLOAT32_RTOL", "FLOAT32_ATOL", "assert_close", "assert_shape", "as_tensor"]
 
@@ -24,9 +24,9 @@ def as_tensor(value, what: str) -> Tensor:
     if type(value) is Tensor or type(value) is torch.nn.Parameter:
         return value
     if isinstance(value, Tensor):  # a subclass may bring its own comparisons: never trust them
-        raise CheckFailure(describe(what, expected="a plain torch.Tensor", found=f"a {type(value).__name__}",
-                                    hint="Return ordinary tensors, not instances of a subclass of torch.Tensor."))
-    raise CheckFailure(describe(what, expected="a torch.Tensor", found=f"a {type(value).__name__}"))
+        raise CheckFailure.build(what, expected="a plain torch.Tensor", found=f"a {type(value).__name__}",
+                                 cause="Return ordinary tensors, not instances of a subclass of torch.Tensor.")
+    raise CheckFailure.build(what, expected="a torch.Tensor", found=f"a {type(value).__name__}")
 
 
 def assert_shape(found, shape: tuple[int, ...], *, what: str, hint: str | None = None) -> Tensor:
@@ -38,7 +38,9 @@ def assert_shape(found, shape: tuple[int, ...], *, what: str, hint: str | None =
     """
     found = as_tensor(found, what)
     if tuple(found.shape) != tuple(shape):
-        raise CheckFailure(describe(what, expected=f"shape {tuple(shape)}", found=f"shape {tuple(found.shape)}", hint=hint))
+        raise CheckFailure.build(
+            what, expected=f"shape {tuple(shape)}", found=f"shape {tuple(found.shape)}", cause=hint
+        )
     return found
 
 
@@ -69,21 +71,19 @@ def assert_close(
     """
     found = as_tensor(found, what)
     if tuple(found.shape) != tuple(expected.shape):
-        raise CheckFailure(
-            describe(what, expected=f"shape {tuple(expected.shape)}", found=f"shape {tuple(found.shape)}", hint=hint)
+        raise CheckFailure.build(
+            what, expected=f"shape {tuple(expected.shape)}", found=f"shape {tuple(found.shape)}", cause=hint
         )
     f = found.detach().to("cpu", torch.float64)
     e = expected.detach().to("cpu", torch.float64)
     bad_values = ~torch.isfinite(f) & torch.isfinite(e)
     if bad_values.any():
         index = tuple(int(i) for i in bad_values.nonzero()[0])
-        raise CheckFailure(
-            describe(
-                what,
-                expected="finite values",
-                found=f"{f[index].item()} at index {index} ({int(bad_values.sum())} non-finite entries)",
-                hint=hint,
-            )
+        raise CheckFailure.build(
+            what,
+            expected="finite values",
+            found=f"{f[index].item()} at index {index} ({int(bad_values.sum())} non-finite entries)",
+            cause=hint,
         )
     wrong = ~torch.isclose(f, e, rtol=rtol, atol=atol, equal_nan=True)
     if wrong.any():
@@ -91,12 +91,11 @@ def assert_close(
         for idx in wrong.nonzero()[:max_shown]:
             index = tuple(int(i) for i in idx)
             error = abs(f[index].item() - e[index].item())
-            shown.append(f"at {index}: found {f[index].item():.6g}, off by {error:.3g}")
+            shown.append(f"at {index}: {f[index].item():.6g} (off by {error:.3g})")
         count = int(wrong.sum())
-        raise CheckFailure(
-            describe(
-                f"{what}: {count} of {wrong.numel()} values differ (tolerance {rtol:g} relative + {atol:g} absolute)",
-                found="; ".join(shown),
-                hint=hint,
-            )
+        raise CheckFailure.build(
+            what,
+            expected=f"every value within {rtol:g} relative + {atol:g} absolute of the correct one",
+            found=f"{count} of {wrong.numel()} values differ by more: " + "; ".join(shown),
+            cause=hint,
         )

@@ -62,7 +62,8 @@ def _work_of(func, args, out) -> int:
 
 @probe
 def count_work(fn: Callable[[], Any]) -> int:
-    """Run ``fn()`` (a callable or an expression without variables) where it lives and return its work: multiply-adds of matrix products and convolutions plus the
+    """Run ``fn()`` (a callable or an expression without variables) where it lives and return its work:
+    multiply-adds of matrix products and convolutions plus the
     output elements of every other non-view ATen operation (backward included if ``fn`` runs it)."""
     counter = _WorkCounter()
     with counter:
@@ -87,10 +88,11 @@ def assert_work_scales(
     small, large = sizes[0], sizes[-1]
     exponent = math.log(max(work[large], 1) / max(work[small], 1)) / math.log(large / small)
     if exponent > max_exponent:
-        raise CheckFailure(
-            f"{what} does too much work as {size_name} grows: from {size_name} = {small} to {large} ({large / small:g} "
-            f"times more) its work grew {work[large] / max(work[small], 1):.1f} times, like {size_name}^{exponent:.2f}; "
-            f"expected growth at most like {size_name}^{max_exponent:g}."
-            + (f" {hint}" if hint else "")
+        raise CheckFailure.build(
+            f"{what} does too much work as {size_name} grows",
+            expected=f"work growing at most like {size_name}^{max_exponent:g}",
+            found=f"from {size_name} = {small} to {large} ({large / small:g} times more) its work grew "
+            f"{work[large] / max(work[small], 1):.1f} times, like {size_name}^{exponent:.2f}",
+            cause=hint,
         )
     return exponent

@@ -11,13 +11,10 @@ expected device meta": the same bug that fails on a GPU grader::
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import torch
 from torch import nn
 
-from gradelib.checks.failures import CheckFailure
+from gradelib.checks.failures import CheckFailure, failure_message
 from gradelib.sandbox.remote import probe
 
 __all__ = ["META", "assert_runs_on_meta"]
@@ -30,7 +27,13 @@ _MIXED_DEVICE_PATTERNS = (
     "expected all tensors to be on the same device",
 )
 #: Errors that say only that an operation cannot run on meta tensors: the check cannot decide then.
-_META_LIMITATION_PATTERNS = ("'Meta' backend", "meta tensors", "meta tensor", "data-dependent", "cannot be called on meta")
+_META_LIMITATION_PATTERNS = (
+    "'Meta' backend",
+    "meta tensors",
+    "meta tensor",
+    "data-dependent",
+    "cannot be called on meta",
+)
 
 
 @probe
@@ -99,11 +102,11 @@ def assert_runs_on_meta(module: nn.Module, call, *, what: str, hint: str | None 
 
 
 def _message(what: str, hint: str | None, evidence: str) -> str:
-    return (
+    return failure_message(
         f"{what} does not run on the device of its input: the check moved the model and its input to another "
         f"device (PyTorch's 'meta' device, which stands in for a GPU) and {evidence}. A tensor created inside "
         "a method without a device (torch.zeros(...), torch.ones(...), torch.arange(...), torch.tensor(...)) "
         "lives on the CPU: create it with device=x.device (or torch.zeros_like(x), x.new_zeros(...)), or register "
-        "constant tensors as buffers in __init__, so that your code runs on a GPU too."
-        + (f" {hint}" if hint else "")
+        "constant tensors as buffers in __init__, so that your code runs on a GPU too.",
+        cause=hint,
     )

@@ -112,7 +112,7 @@ def assert_samples_match(
     K = probs.numel()
     outcomes = outcomes.detach().to("cpu", torch.int64).flatten()
     if outcomes.numel() and (outcomes.min() < 0 or outcomes.max() >= K):
-        raise CheckFailure(f"{what}: some samples are not valid outcomes (expected indices in [0, {K})).")
+        raise CheckFailure.build(f"{what}: some samples are not valid outcomes", expected=f"indices in [0, {K})")
     counts = torch.bincount(outcomes, minlength=K).to(torch.float64)  # (K,)
     result = pooled_chi_square(counts, probs, min_expected=min_expected)
     if result.p_value >= alpha:
@@ -131,9 +131,9 @@ def assert_samples_match(
         return f"outcome {k}"
 
     listed = "; ".join(f"{label(int(k))}: expected {100 * p[k]:.1f}%, found {100 * freq[k]:.1f}%" for k in worst)
-    raise CheckFailure(
+    raise CheckFailure.build(
         f"{what} do not follow the model's own probabilities: chi-square {result.statistic:.1f} with "
         f"{result.dof} degrees of freedom, p-value {result.p_value:.2g} < {alpha:g} (a correct sampler fails "
-        f"this test with probability {alpha:g}). Largest differences: {listed}."
-        + (f" {hint}" if hint else "")
+        f"this test with probability {alpha:g}). Largest differences: {listed}.",
+        cause=hint,
     )

@@ -56,29 +56,33 @@ def assert_gradcheck(
     values = tuple(inputs[name].detach().to(torch.float64).clone().requires_grad_(True) for name in names)
 
     def wrapped(*args: Tensor) -> Tensor:
-        return fn(**dict(zip(names, args)))
+        return fn(**dict(zip(names, args, strict=True)))
 
     out = wrapped(*values)
     if not isinstance(out, Tensor) or not out.requires_grad:
-        raise CheckFailure(
+        raise CheckFailure.build(
             f"{what} is not differentiable with respect to {', '.join(names)}: autograd cannot compute its "
-            f"gradient, so training cannot update the weights. {_LEAVES_GRAPH}" + (f" {hint}" if hint else "")
+            f"gradient, so training cannot update the weights. {_LEAVES_GRAPH}",
+            cause=hint,
         )
     try:
-        torch.autograd.gradcheck(wrapped, values, eps=eps, atol=atol, rtol=rtol, raise_exception=True, fast_mode=fast_mode)
+        torch.autograd.gradcheck(
+            wrapped, values, eps=eps, atol=atol, rtol=rtol, raise_exception=True, fast_mode=fast_mode
+        )
     except GradcheckError as error:
         match = re.search(r"input (\d+)", str(error))
         culprit = names[int(match.group(1))] if match and int(match.group(1)) < len(names) else "an input"
-        raise CheckFailure(
+        raise CheckFailure.build(
             f"The gradient of {what} with respect to {culprit} disagrees with finite differences (float64 "
             f"gradcheck): autograd computes a gradient that does not describe how the value changes. "
-            f"{_LEAVES_GRAPH}" + (f" {hint}" if hint else "")
+            f"{_LEAVES_GRAPH}",
+            cause=hint,
         ) from None
 
 
 @probe
 def gradcheck_report(module: nn.Module, loss, inputs: dict | None = None, include: list[str] | None = None) -> dict:
-    """Gradcheck, in float64, of ``loss`` with respect to the module's parameters (and ``inputs``), where the module lives.
+    """Gradcheck, in float64, of ``loss`` with respect to the module's parameters (and ``inputs``), where it lives.
 
     The module is converted to float64 in place; the parameters are swapped for the checked tensors
     with ``torch.func.functional_call`` on a wrapper, so any method of the module (not only ``forward``)
@@ -170,7 +174,9 @@ def assert_module_gradcheck(
     if not isinstance(report, dict):
         raise CheckFailure(f"{what}: the gradient check could not read what happened (a malformed report).")
     if not report.get("checked"):
-        raise CheckFailure(f"{what}: the model has no parameters to differentiate; keep the parameters given in the skeleton.")
+        raise CheckFailure(
+            f"{what}: the model has no parameters to differentiate; keep the parameters given in the skeleton."
+        )
     if not report.get("differentiable"):
         raise CheckFailure(
             f"{what} is not differentiable with respect to its parameters: autograd cannot compute its gradient, "

@@ -31,7 +31,8 @@ def _flatten(value) -> list[torch.Tensor]:
 
 @probe
 def outputs_change_with_weights(module, call, *, seed: int = 0) -> bool:
-    """Evaluate ``call`` (an expression with MODEL and DEVICE, or ``call(module, device)``) on a copy of the module before and after
+    """Evaluate ``call`` (an expression with MODEL and DEVICE, or ``call(module, device)``) on a copy of the module
+    before and after
     adding N(0, 1) noise to every floating-point parameter (with the random generators reseeded alike); do the
     outputs differ?"""
     from gradelib.sandbox.expr import Expr
@@ -39,7 +40,8 @@ def outputs_change_with_weights(module, call, *, seed: int = 0) -> bool:
     def run(model) -> list[torch.Tensor]:
         torch.manual_seed(seed)
         with torch.no_grad():
-            out = call(model=model, device=torch.device("cpu")) if isinstance(call, Expr) else call(model, torch.device("cpu"))
+            cpu = torch.device("cpu")
+            out = call(model=model, device=cpu) if isinstance(call, Expr) else call(model, cpu)
         return _flatten(out)
 
     original = copy.deepcopy(module)
@@ -53,7 +55,8 @@ def outputs_change_with_weights(module, call, *, seed: int = 0) -> bool:
     after = run(changed)
     if len(before) != len(after) or not before:
         return True
-    return any(a.shape != b.shape or not torch.allclose(a, b, rtol=1e-6, atol=1e-9) for a, b in zip(before, after))
+    pairs = zip(before, after, strict=False)
+    return any(a.shape != b.shape or not torch.allclose(a, b, rtol=1e-6, atol=1e-9) for a, b in pairs)
 
 
 def assert_responds(module, call, *, what: str) -> None:

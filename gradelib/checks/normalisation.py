@@ -11,7 +11,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-from gradelib.checks.failures import CheckFailure, describe
+from gradelib.checks.failures import CheckFailure
 
 __all__ = ["MAX_ENUMERATED_PIXELS", "all_binary_images", "outcome_index", "outcome_name", "assert_normalised"]
 
@@ -93,27 +93,25 @@ def assert_normalised(
         values = log_prob(images)
     if not isinstance(values, Tensor) or tuple(values.shape) != (N,):
         found = f"shape {tuple(values.shape)}" if isinstance(values, Tensor) else f"a {type(values).__name__}"
-        raise CheckFailure(describe(f"log p(x) of all {N} binary {H}x{W} images", expected=f"shape ({N},)", found=found, hint=hint))
+        raise CheckFailure.build(
+            f"log p(x) of all {N} binary {H}x{W} images", expected=f"shape ({N},)", found=found, cause=hint
+        )
     values = values.detach().to("cpu", torch.float64)
     if not torch.isfinite(values).all():
         k = int((~torch.isfinite(values)).nonzero()[0])
-        raise CheckFailure(
-            describe(
-                f"{what} on all {N} binary {H}x{W} images",
-                expected="finite log-probabilities",
-                found=f"{values[k].item()} for image {outcome_name(k, image_shape)}",
-                hint=hint,
-            )
+        raise CheckFailure.build(
+            f"{what} on all {N} binary {H}x{W} images",
+            expected="finite log-probabilities",
+            found=f"{values[k].item()} for image {outcome_name(k, image_shape)}",
+            cause=hint,
         )
     if values.max() > atol:
         k = int(values.argmax())
-        raise CheckFailure(
-            describe(
-                f"{what} on all {N} binary {H}x{W} images",
-                expected="log-probabilities <= 0 (probabilities at most 1)",
-                found=f"log p = {values[k].item():.4g} nats for image {outcome_name(k, image_shape)}",
-                hint=hint,
-            )
+        raise CheckFailure.build(
+            f"{what} on all {N} binary {H}x{W} images",
+            expected="log-probabilities <= 0 (probabilities at most 1)",
+            found=f"log p = {values[k].item():.4g} nats for image {outcome_name(k, image_shape)}",
+            cause=hint,
         )
     if require_varying and float(values.max() - values.min()) < 1e-9:
         raise CheckFailure(
@@ -123,12 +121,10 @@ def assert_normalised(
         )
     total = torch.logsumexp(values, dim=0).item()
     if abs(total) > atol:
-        raise CheckFailure(
-            describe(
-                f"{what}: the probabilities of all {N} binary {H}x{W} images should sum to 1",
-                expected="log of the sum = 0 nats",
-                found=f"a sum of {torch.exp(torch.tensor(total)).item():.6g} (log {total:.3g} nats)",
-                hint=hint,
-            )
+        raise CheckFailure.build(
+            f"{what}: the probabilities of all {N} binary {H}x{W} images should sum to 1",
+            expected="log of the sum = 0 nats",
+            found=f"a sum of {torch.exp(torch.tensor(total)).item():.6g} (log {total:.3g} nats)",
+            cause=hint,
         )
     return values

@@ -10,8 +10,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from gradelib.cli.exits import EXIT_GRADER_BROKE, EXIT_OK, EXIT_USAGE
 from gradelib.cli.options import add_grading_options, grading_options
-from gradelib.grader import GraderError, UnknownAssignmentError, format_table, grade_notebook
+from gradelib.course import CourseNotFoundError, UnknownAssignmentError
+from gradelib.grader import GraderError, format_table, grade_notebook
 
 HELP = "grade one notebook"
 
@@ -25,17 +27,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if not args.submission.is_file():
         print(f"gradelib grade: no such file: {args.submission}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     try:
         report = grade_notebook(args.submission, args.assignment, grading_options(args))
-    except UnknownAssignmentError as error:
+    except (UnknownAssignmentError, CourseNotFoundError) as error:
         print(f"gradelib grade: {error}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     except GraderError as error:
         print(f"gradelib grade: the grader broke, not the submission:\n{error}", file=sys.stderr)
-        return 1
+        return EXIT_GRADER_BROKE
     print(format_table(report))
     if args.results:
         report.write(args.results)
         print(f"results written to {args.results}")
-    return 0
+    return EXIT_OK

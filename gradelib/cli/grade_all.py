@@ -14,8 +14,10 @@ import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from gradelib.cli.exits import EXIT_OK, EXIT_USAGE
 from gradelib.cli.options import add_grading_options, grading_options
-from gradelib.grader import GraderError, UnknownAssignmentError, find_course_root, grade_notebook, hidden_suite_dir
+from gradelib.course import Course, CourseNotFoundError, UnknownAssignmentError
+from gradelib.grader import grade_notebook
 from gradelib.results import GradeReport
 
 HELP = "grade every notebook in a folder"
@@ -53,20 +55,20 @@ def find_submissions(directory: Path, assignment: str) -> list[tuple[str, Path]]
 def run(args: argparse.Namespace) -> int:
     if not args.directory.is_dir():
         print(f"gradelib grade-all: no such folder: {args.directory}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     try:
-        course_root = find_course_root()
-        hidden_suite_dir(course_root, args.assignment)
-    except (UnknownAssignmentError, GraderError) as error:
+        course = Course.find()
+        course.require(args.assignment)
+    except (UnknownAssignmentError, CourseNotFoundError) as error:
         print(f"gradelib grade-all: {error}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     submissions = find_submissions(args.directory, args.assignment)
     options = grading_options(args)
     rows: dict[Path, dict] = {}
 
     def grade_one(student: str, notebook: Path) -> dict:
         try:
-            report = grade_notebook(notebook, args.assignment, options, course_root=course_root)
+            report = grade_notebook(notebook, args.assignment, options, course=course)
         except Exception as error:  # noqa: BLE001 - one broken grading must not stop the batch
             return _row(student, notebook, None, f"grader error: {error}".splitlines()[0])
         if args.results_dir:
@@ -82,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
             if args.csv:
                 _write_csv(args.csv, [rows[path] for _, path in submissions if path in rows])
     print(f"graded {len(rows)} submission(s)")
-    return 0
+    return EXIT_OK
 
 
 def _row(student: str, notebook: Path, report: GradeReport | None, error: str) -> dict:

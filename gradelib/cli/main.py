@@ -1,7 +1,7 @@
 """Entry point of the ``gradelib`` command: dispatches to one module per command.
 
-Exit codes: 0 when the command completed (whatever a submission scored), 2 for a usage error
-(no such file, unknown assignment), 1 only when the grader itself broke.
+Exit codes (:mod:`gradelib.cli.exits`): 0 when the command completed (whatever a submission scored),
+2 for a usage error (no such file, unknown assignment), 1 only when the grader itself broke.
 """
 
 from __future__ import annotations
@@ -10,10 +10,6 @@ import argparse
 import sys
 
 from gradelib.cli import grade, grade_all, release
-
-EXIT_OK = 0
-EXIT_GRADER_BROKE = 1
-EXIT_USAGE = 2
 
 #: The commands, as data: (name, module with ``configure(parser)`` and ``run(args) -> int``).
 COMMANDS = (("grade", grade), ("grade-all", grade_all), ("release", release))

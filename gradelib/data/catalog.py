@@ -74,7 +74,8 @@ MNIST_FULL = DatasetSpec(
     grey_max=255.0,
     grey_dtype="float32",
     parts=(
-        PartSpec("train", binarize_seed=0, splits=("train", "val"), sizes=(55_000, 5_000), split_seed=1, fit_to_part=True),
+        PartSpec("train", binarize_seed=0, splits=("train", "val"), sizes=(55_000, 5_000), split_seed=1,
+                 fit_to_part=True),
         PartSpec("test", binarize_seed=1, splits=("test",), sizes=(10_000,), split_seed=None, fit_to_part=True),
     ),
     cache_file="mnist_full.npz",

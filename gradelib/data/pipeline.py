@@ -88,7 +88,7 @@ def build_splits(spec: DatasetSpec, raw_parts: RawParts) -> dict[str, SplitArray
         else:
             parts_idx = split_indices(n, sizes, seed=part.split_seed)
         raw = _compact(images)
-        for split, idx in zip(part.splits, parts_idx):
+        for split, idx in zip(part.splits, parts_idx, strict=False):
             splits[split] = SplitArrays(raw=raw[idx], bits=bits[idx], labels=labels[idx])
     return splits
 

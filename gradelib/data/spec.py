@@ -104,7 +104,7 @@ class DatasetSpec:
     @property
     def split_sizes(self) -> dict[str, int]:
         """Documented number of images of each split, in train/val/test order."""
-        sizes = {s: n for part in self.parts for s, n in zip(part.splits, part.sizes)}
+        sizes = {s: n for part in self.parts for s, n in zip(part.splits, part.sizes, strict=False)}
         return {s: sizes[s] for s in ("train", "val", "test") if s in sizes}
 
     @property

@@ -9,13 +9,14 @@ from gradelib.data.spec import DatasetSpec, PartSpec
 __all__ = ["specs_markdown_table"]
 
 _HEADER = (
-    "| spec | images (C, H, W) | grey levels | binarisation seed (part) | split seed: part -> splits | offline | cache file | source |\n"
+    "| spec | images (C, H, W) | grey levels | binarisation seed (part) | split seed: part -> splits "
+    "| offline | cache file | source |\n"
     "| --- | --- | --- | --- | --- | --- | --- | --- |"
 )
 
 
 def _part_split(part: PartSpec) -> str:
-    sizes = " / ".join(f"{split} {size:,}" for split, size in zip(part.splits, part.sizes))
+    sizes = " / ".join(f"{split} {size:,}" for split, size in zip(part.splits, part.sizes, strict=False))
     seed = "stored order" if part.split_seed is None else str(part.split_seed)
     return f"{seed}: {part.name} -> {sizes}"
 

@@ -75,7 +75,9 @@ class DigitClassifier(nn.Module):
         return self.logits_from_features(self.features(x))
 
 
-def load_digit_classifier(device: str | torch.device = "cpu", weights_path: str | Path | None = None) -> DigitClassifier:
+def load_digit_classifier(
+    device: str | torch.device = "cpu", weights_path: str | Path | None = None
+) -> DigitClassifier:
     """Load the shipped (or another) trained classifier, in eval mode, without gradients.
 
     Inputs:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 
@@ -25,17 +26,15 @@ class Channel:
         self.sock = sock
 
     @classmethod
-    def from_fd(cls, fd: int) -> "Channel":
+    def from_fd(cls, fd: int) -> Channel:
         return cls(socket.socket(fileno=fd))
 
     def fileno(self) -> int:
         return self.sock.fileno()
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.sock.close()
-        except OSError:
-            pass
 
     # ---------------------------------------------------------------- messages
     def send(self, value, to_wire=None) -> None:
@@ -66,7 +65,7 @@ class Channel:
                 self.sock.settimeout(None)
             try:
                 chunk = self.sock.recv(min(remaining, 1 << 20))
-            except socket.timeout:
+            except TimeoutError:
                 raise ChannelTimeout("no answer in time") from None
             except OSError as error:
                 raise ChannelClosed(str(error)) from None
@@ -85,7 +84,7 @@ class Channel:
         self.sock.settimeout(timeout)
         try:
             message, fds, _flags, _address = socket.recv_fds(self.sock, 1, 1)
-        except socket.timeout:
+        except TimeoutError:
             raise ChannelTimeout("no answer in time") from None
         except OSError as error:
             raise ChannelClosed(str(error)) from None
@@ -99,9 +98,7 @@ class Channel:
 def _close_fd(fd: int) -> None:
     import os
 
-    try:
+    with contextlib.suppress(OSError):
         os.close(fd)
-    except OSError:
-        pass
 
 

@@ -13,6 +13,7 @@ tensor bytes, referred to by offset and length from the header).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import struct
@@ -254,10 +255,8 @@ def _tensor(data, blob, device_map):
     tensor = torch.frombuffer(bytearray(raw), dtype=dtype).reshape(shape) if numel else torch.empty(shape, dtype=dtype)
     target = (device_map or {}).get(device, device)
     if target != "cpu":
-        try:
+        with contextlib.suppress(RuntimeError, AssertionError):  # no such device here: keep it on the CPU
             tensor = tensor.to(target)
-        except (RuntimeError, AssertionError):
-            pass  # no such device here: keep it on the CPU
     if requires_grad is True and tensor.is_floating_point():
         tensor.requires_grad_(True)
     return tensor

@@ -99,6 +99,8 @@ def enter(config: dict) -> None:
     _limit(resource.RLIMIT_FSIZE, int(config["file_size_mb"]) * 2**20)
     _limit(resource.RLIMIT_NOFILE, 4096)
     _limit(resource.RLIMIT_CORE, 0)
+    if float(config.get("address_space_gb") or 0) > 0:
+        _limit(resource.RLIMIT_AS, int(float(config["address_space_gb"]) * 2**30))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writing past the limit fails with an error instead
     uid, gid = int(config["uid"]), int(config["gid"])
     os.setgroups([])

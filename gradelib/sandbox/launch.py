@@ -20,6 +20,7 @@ more than data (:mod:`gradelib.sandbox.codec`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -63,6 +64,9 @@ class SandboxLimits:
     processes: int = settings.DEFAULT_PROCESS_LIMIT
     file_size_mb: int = settings.DEFAULT_FILE_SIZE_LIMIT_MB
     scratch_mb: int = settings.DEFAULT_SCRATCH_LIMIT_MB
+    #: Address space of each process, in GiB, so that one giant allocation fails as an error in the cell that
+    #: made it; applied only where CUDA is not used (CUDA reserves far more address space than it uses).
+    address_space_gb: float = settings.DEFAULT_ADDRESS_SPACE_GB
 
 
 @dataclass
@@ -107,7 +111,7 @@ class SubmissionProcess:
     def start(self, timeout: float) -> LoadReport:
         """Start the process and load the notebook; raises ChannelTimeout if loading takes longer than ``timeout``."""
         ours, theirs = socket.socketpair()
-        log = open(self.private / "submission.log", "wb")
+        log = open(self.private / "submission.log", "wb")  # noqa: SIM115 - closed once the child has it
         command, program, cwd = self._command(theirs.fileno())
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, cwd=cwd,
@@ -191,6 +195,7 @@ class SubmissionProcess:
                 "root": str(root), "visible": self._visible_paths(gradelib_parent), "uid": self.uid,
                 "gid": self.uid, "scratch_mb": self.limits.scratch_mb, "file_size_mb": self.limits.file_size_mb,
                 "processes": self.limits.processes, "gpu": self.gpu, "cgroup_procs": [],
+                "address_space_gb": 0 if self.gpu else self.limits.address_space_gb,
             }
             program = (
                 "import sys, json\n"
@@ -209,12 +214,21 @@ class SubmissionProcess:
             "import sys\n"
             f"sys.path.insert(0, {gradelib_parent!r})\n"
             "import resource, signal\n"
-            f"resource.setrlimit(resource.RLIMIT_FSIZE, ({self.limits.file_size_mb * 2**20}, {self.limits.file_size_mb * 2**20}))\n"
+            f"resource.setrlimit(resource.RLIMIT_FSIZE, ({self._file_size()}, {self._file_size()}))\n"
             "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+            + (f"resource.setrlimit(resource.RLIMIT_AS, ({self._address_space()}, {self._address_space()}))\n"
+               if self._address_space() else "") +
             "from gradelib.sandbox.worker import main\n"
             f"main({channel_fd})\n"
         )
         return [sys.executable, "-I", "-"], program, str(scratch)
+
+    def _file_size(self) -> int:
+        return self.limits.file_size_mb * 2**20
+
+    def _address_space(self) -> int:
+        """The per-process address-space limit in bytes (0: none, where CUDA may be used)."""
+        return 0 if self.gpu or not self.limits.address_space_gb else int(self.limits.address_space_gb * 2**30)
 
     def _visible_paths(self, gradelib_parent: str) -> list[str]:
         """What the submission may read: the interpreter, its packages, public gradelib and public data."""
@@ -313,16 +327,10 @@ def _tree_rss(pid: int) -> int:
 def _kill_tree(process: subprocess.Popen) -> None:
     """SIGKILL the process, its session's group and every descendant still reachable; reap it."""
     members = _descendants(process.pid)
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     for member in members:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(member, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        pass

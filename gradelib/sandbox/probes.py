@@ -125,7 +125,7 @@ def quiet_lightning():
             warnings.simplefilter("ignore")
             yield
     finally:
-        for logger, level in zip(loggers, levels):
+        for logger, level in zip(loggers, levels, strict=False):
             logger.setLevel(level)
 
 
@@ -217,7 +217,7 @@ def fit_recording(model, images: Tensor, labels: Tensor | None = None, *, batch_
 
 @probe
 def run_stage(model, stage: str, images: Tensor, labels: Tensor | None = None, *, batch_size: int, device) -> dict:
-    """Run ``trainer.validate`` (stage "val") or ``trainer.test`` (stage "test") and return what was logged: {key: float}."""
+    """Run ``trainer.validate`` (stage "val") or ``trainer.test`` (stage "test"); return what was logged: {key: float}."""
     from torch.utils.data import DataLoader, TensorDataset
 
     tensors = (images,) if labels is None else (images, labels)
@@ -267,7 +267,7 @@ def call_watching_inputs(target, name: str, *args, **kwargs) -> dict:
     """
     before = [arg.detach().clone() if isinstance(arg, Tensor) else None for arg in args]
     output = getattr(target, name)(*args, **kwargs)
-    changed = [i for i, (arg, old) in enumerate(zip(args, before))
+    changed = [i for i, (arg, old) in enumerate(zip(args, before, strict=False))
                if old is not None and not (arg.shape == old.shape and torch.equal(arg.detach(), old))]
     return {"output": output, "changed": changed}
 
@@ -278,7 +278,8 @@ def square_loss_steps(module: nn.Module, inputs: list[Tensor], *, lr: float = 0.
 
     Returns:
         {"before": {name: parameter}, "after": {name: parameter}, "grads": {name: gradient of the first input
-        (None where no gradient reached it)}, "unchanged_by_forward": whether the first forward left every parameter as it was}.
+        (None where no gradient reached it)}, "unchanged_by_forward": whether the first forward left every
+        parameter as it was}.
     """
     before = {name: value.detach().clone() for name, value in module.named_parameters()}
     grads: dict = {}

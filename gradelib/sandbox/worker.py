@@ -14,6 +14,7 @@ loaded process (``fork``), so a test starts from a clean state without running t
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
@@ -117,14 +118,10 @@ def _end_child(pid: int | None) -> None:
     if pid is None:
         return
     for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             kill()
-        except (ProcessLookupError, PermissionError):
-            pass
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
 
 
 class TestServer:
@@ -154,7 +151,8 @@ class TestServer:
                 value = self._answer(request)
                 reply = {"ok": value}
             except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt from student code too
-                reply = {"error": _error_payload(error, probe=isinstance(request, dict) and request.get("op") == "probe")}
+                is_probe = isinstance(request, dict) and request.get("op") == "probe"
+                reply = {"error": _error_payload(error, probe=is_probe)}
             self._reply(reply)
 
     def _reply(self, reply: dict) -> None:

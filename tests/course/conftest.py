@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-ASSIGNMENTS = sorted(
-    path.name
-    for path in (REPO_ROOT / "solutions").iterdir()
-    if path.is_dir() and (REPO_ROOT / "tests" / "hidden" / path.name).is_dir()
-)
+from checkout import COURSE
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "assignment" in metafunc.fixturenames:
-        metafunc.parametrize("assignment", ASSIGNMENTS)
+        metafunc.parametrize("assignment", COURSE.assignments())

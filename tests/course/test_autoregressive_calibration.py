@@ -7,19 +7,13 @@ longer describe what the hidden test measures. These tests re-run the graded see
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 import torch
+from checkout import COURSE
 
 from gradelib.loader import load_notebook
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-HIDDEN = REPO_ROOT / "tests" / "hidden" / "autoregressive"
-sys.path.insert(0, str(HIDDEN))
-
-import ar_quality  # noqa: E402
+ar_quality = COURSE.import_helper(COURSE.hidden_suite("autoregressive"), "ar_quality")
 
 #: How far a re-run may drift from the recorded NLL (nats): thread counts and library versions.
 RERUN_TOLERANCE_NATS = 0.1
@@ -31,8 +25,8 @@ def calibration() -> dict:
 
 
 @pytest.fixture(scope="module")
-def reference():
-    return load_notebook(REPO_ROOT / "solutions" / "autoregressive" / "autoregressive.ipynb")
+def reference(course):
+    return load_notebook(course.solution("autoregressive"))
 
 
 @pytest.mark.parametrize("model_name", ["NADE", "PixelCNN"])
@@ -72,5 +66,7 @@ def test_does_a_fresh_calibration_agree_with_the_record(calibration, reference):
     for model_name in ("NADE", "PixelCNN"):
         threshold = calibration["budgets"]["quick"]["models"][model_name]["threshold"]
         for seed in range(100, 110):
-            nll = ar_quality.train_and_evaluate(reference, model_name, budget="quick", seed=seed, device=torch.device("cpu"))
+            nll = ar_quality.train_and_evaluate(
+                reference, model_name, budget="quick", seed=seed, device=torch.device("cpu")
+            )
             assert nll <= threshold, f"{model_name} seed {seed}: {nll:.3f} > threshold {threshold}"

@@ -10,19 +10,15 @@ files. (That the skeleton fails every hidden test is checked for every assignmen
 from __future__ import annotations
 
 import json
-import sys
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from checkout import COURSE
 
 from gradelib.grader import GradingOptions, grade_notebook
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-HIDDEN = REPO_ROOT / "tests" / "hidden" / "autoregressive"
-sys.path.insert(0, str(REPO_ROOT / "tests" / "known_bugs" / "autoregressive"))
-
-import bugs  # noqa: E402
+bugs = COURSE.import_helper(COURSE.known_bugs("autoregressive"), "bugs")
 
 TIMEOUT_S = 600
 
@@ -34,7 +30,7 @@ def run_hidden(notebook: Path, files: list[str], results: Path) -> dict:
     """
     groups = [Path(name).stem.removeprefix("test_") for name in files]
     options = GradingOptions(device="cpu", budget="quick", timeout=TIMEOUT_S)
-    report = grade_notebook(notebook, "autoregressive", options, course_root=REPO_ROOT, groups=groups)
+    report = grade_notebook(notebook, "autoregressive", options, course=COURSE, groups=groups)
     report.write(results)
     return report.to_json()
 
@@ -72,7 +68,7 @@ def test_every_bug_patches_the_solution(tmp_path):
         path = bugs.write_buggy_notebook(bug, tmp_path)
         assert bug.new in path.read_text() or json.dumps(bug.new)[1:-1] in path.read_text(), bug.name
         for name in bug.failing:
-            assert (HIDDEN / name).is_file(), f"{bug.name}: no hidden test file {name}"
+            assert (COURSE.hidden_suite("autoregressive") / name).is_file(), f"{bug.name}: no hidden test file {name}"
 
 
 @pytest.mark.parametrize("bug", [bug.name for bug in bugs.BUGS])
@@ -91,7 +87,9 @@ def test_known_bug_fails_exactly_its_tests(bug, bug_runs):
     first_file = next(iter(spec.failing))
     message = table[(first_file, spec.failing[first_file][0])]["output"]
     assert spec.fragment in message, f"{bug}: {spec.fragment!r} not in the message: {message}"
-    assert "Traceback" not in message and "tests/hidden" not in message, f"{bug}: the message leaks grader code: {message}"
+    assert "Traceback" not in message and "tests/hidden" not in message, (
+        f"{bug}: the message leaks grader code: {message}"
+    )
 
 
 @pytest.mark.parametrize("bug", [variant.name for variant in bugs.CORRECT_VARIANTS])

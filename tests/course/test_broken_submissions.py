@@ -31,7 +31,9 @@ def syntax_error(notebook, path: Path) -> None:
 
 def missing_classes(notebook, path: Path) -> None:
     """Every cell the student fills in deleted: none of the classes the tests need is defined."""
-    notebook.cells = [cell for cell in notebook.cells if not cell.get("metadata", {}).get("nbgrader", {}).get("solution")]
+    notebook.cells = [
+        cell for cell in notebook.cells if not cell.get("metadata", {}).get("nbgrader", {}).get("solution")
+    ]
     nbformat.write(notebook, path)
 
 
@@ -56,10 +58,10 @@ TIMEOUT_S = 40
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_is_a_broken_submission_graded_zero_with_a_clear_message(assignment, repo_root, tmp_path, case):
+def test_is_a_broken_submission_graded_zero_with_a_clear_message(assignment, course, tmp_path, case):
     """A student's filled-in notebook, broken one way, scores 0 with the reason, exit 0, within --timeout."""
     break_it, expected = CASES[case]
-    notebook = nbformat.read(fill_in_solutions(repo_root, assignment, tmp_path / "filled.ipynb"), as_version=4)
+    notebook = nbformat.read(fill_in_solutions(course, assignment, tmp_path / "filled.ipynb"), as_version=4)
     submission = tmp_path / f"{case}.ipynb"
     break_it(notebook, submission)
     results = tmp_path / "results.json"
@@ -67,7 +69,7 @@ def test_is_a_broken_submission_graded_zero_with_a_clear_message(assignment, rep
     done = subprocess.run(
         [sys.executable, "-m", "gradelib.cli.main", "grade", str(submission), "--assignment", assignment,
          "--timeout", str(TIMEOUT_S), "--results", str(results)],
-        cwd=repo_root, capture_output=True, text=True, timeout=TIMEOUT_S + 120,
+        cwd=course.root, capture_output=True, text=True, timeout=TIMEOUT_S + 120,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert time.monotonic() - started < TIMEOUT_S + 60  # the time limit plus starting Python twice

@@ -8,19 +8,20 @@ import subprocess
 import sys
 
 from gradelib.grader import GradingOptions, grade_notebook
-from gradelib.messages import NOT_IMPLEMENTED_PREFIX
-from gradelib.release import fill_in_solutions
+from gradelib.nbgrader_bridge import ENV_BRIDGE_CACHE
 from gradelib.nbgrader_course import autograde, copy_course
+from gradelib.release import fill_in_solutions
+from gradelib.settings import NOT_IMPLEMENTED_PREFIX
 
 
-def test_does_the_solution_get_full_marks_through_every_door(assignment, repo_root, tmp_path):
+def test_does_the_solution_get_full_marks_through_every_door(assignment, course, tmp_path):
     """pytest, `gradelib grade` and `nbgrader autograde` all give the solution full marks, the same total."""
-    solution = repo_root / "solutions" / assignment / f"{assignment}.ipynb"
+    solution = course.solution(assignment)
     results = tmp_path / "pytest.json"
     pytest_run = subprocess.run(
-        [sys.executable, "-m", "pytest", f"tests/hidden/{assignment}", "--submission", str(solution),
+        [sys.executable, "-m", "pytest", str(course.hidden_suite(assignment)), "--submission", str(solution),
          "--gradelib-results", str(results), "-p", "no:cacheprovider", "-q", "-o", "addopts="],
-        cwd=repo_root, capture_output=True, text=True, timeout=900,
+        cwd=course.root, capture_output=True, text=True, timeout=900,
     )
     assert pytest_run.returncode == 0, pytest_run.stdout[-4000:]
     through_pytest = json.loads(results.read_text())
@@ -29,7 +30,7 @@ def test_does_the_solution_get_full_marks_through_every_door(assignment, repo_ro
     cli = subprocess.run(
         [sys.executable, "-m", "gradelib.cli.main", "grade", str(solution), "--assignment", assignment,
          "--results", str(tmp_path / "cli.json")],
-        cwd=repo_root, capture_output=True, text=True, timeout=900,
+        cwd=course.root, capture_output=True, text=True, timeout=900,
     )
     assert cli.returncode == 0, cli.stderr[-4000:]
     through_cli = json.loads((tmp_path / "cli.json").read_text())
@@ -37,27 +38,29 @@ def test_does_the_solution_get_full_marks_through_every_door(assignment, repo_ro
     assert not failures, failures
     assert through_cli["score"] == through_pytest["score"]
 
-    course = copy_course(repo_root, tmp_path / "course", assignment)
-    student = fill_in_solutions(repo_root, assignment, tmp_path / f"{assignment}.ipynb")
-    partial = leave_last_part_undone(repo_root, assignment, student, tmp_path / "partial" / f"{assignment}.ipynb")
+    scratch = copy_course(course, tmp_path / "course", assignment)
+    student = fill_in_solutions(course, assignment, tmp_path / f"{assignment}.ipynb")
+    partial = leave_last_part_undone(course, assignment, student, tmp_path / "partial" / f"{assignment}.ipynb")
     scores = autograde(
-        course, assignment, {"perfect": student, "partial": partial},
-        env_extra={"GRADELIB_BRIDGE_CACHE": str(tmp_path / "cache")},
+        scratch, assignment, {"perfect": student, "partial": partial},
+        env_extra={ENV_BRIDGE_CACHE: str(tmp_path / "cache")},
     )
     assert scores["perfect"]["total"] == through_cli["score"], scores
-    partial_report = grade_notebook(partial, assignment, GradingOptions(timeout=600), course_root=repo_root)
+    partial_report = grade_notebook(partial, assignment, GradingOptions(timeout=600), course=course)
     assert 0 < partial_report.score < partial_report.max_score
     assert scores["partial"]["total"] == partial_report.score, (scores["partial"], partial_report.score)
 
 
-def leave_last_part_undone(repo_root, assignment, filled, destination):
+def leave_last_part_undone(course, assignment, filled, destination):
     """A student who did every part but the last: its solution cell is left as released."""
     import nbformat
 
-    released = nbformat.read(repo_root / "assignments" / assignment / f"{assignment}.ipynb", as_version=4)
+    released = nbformat.read(course.release(assignment), as_version=4)
     notebook = nbformat.read(filled, as_version=4)
     grade_id = lambda cell: cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")  # noqa: E731
-    last = [grade_id(cell) for cell in released.cells if cell.get("metadata", {}).get("nbgrader", {}).get("solution")][-1]
+    last = [grade_id(cell) for cell in released.cells if cell.get("metadata", {}).get("nbgrader", {}).get("solution")][
+        -1
+    ]
     stub = next(cell.source for cell in released.cells if grade_id(cell) == last)
     for cell in notebook.cells:
         if grade_id(cell) == last:
@@ -67,20 +70,20 @@ def leave_last_part_undone(repo_root, assignment, filled, destination):
     return destination
 
 
-def test_does_the_released_skeleton_score_zero(assignment, repo_root):
+def test_does_the_released_skeleton_score_zero(assignment, course):
     """The student release, untouched, scores 0, and every test says it is not implemented yet; no crash."""
-    skeleton = repo_root / "assignments" / assignment / f"{assignment}.ipynb"
-    report = grade_notebook(skeleton, assignment, GradingOptions(timeout=600), course_root=repo_root)
+    skeleton = course.release(assignment)
+    report = grade_notebook(skeleton, assignment, GradingOptions(timeout=600), course=course)
     assert report.max_score > 0
     assert report.score == 0
     wrong = [(test.name, test.output) for test in report.tests if not test.output.startswith(NOT_IMPLEMENTED_PREFIX)]
     assert not wrong, wrong
 
 
-def test_is_the_release_current_and_leak_free(assignment, repo_root):
+def test_is_the_release_current_and_leak_free(assignment, course):
     """assignments/<id> is exactly what `gradelib release` makes from solutions/, and it leaks nothing."""
     done = subprocess.run(
         [sys.executable, "-m", "gradelib.cli.main", "release", assignment, "--check"],
-        cwd=repo_root, capture_output=True, text=True, timeout=600,
+        cwd=course.root, capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stdout + done.stderr

@@ -1,4 +1,5 @@
-"""Tests of gradelib.checks: each check passes on a correct toy and fails, with a useful message, on a realistic wrong one."""
+"""Tests of gradelib.checks: each check passes on a correct toy and fails, with a useful message, on a realistic
+wrong one."""
 
 import math
 
@@ -21,7 +22,7 @@ from gradelib.checks import (
     bernoulli_log_prob,
     count_work,
     dependency_matrix,
-    describe,
+    failure_message,
     left_and_up,
     outcome_index,
     outcome_name,
@@ -32,7 +33,8 @@ SHAPE = (2, 3)  # a tiny image: D = 6
 
 
 class MaskedLinear(nn.Module):
-    """Toy autoregressive model: logits = x @ (W * M).T + b with M[i, j] = 1 iff j < i - (shift - 1) (or j <= i if leaky)."""
+    """Toy autoregressive model: logits = x @ (W * M).T + b with M[i, j] = 1 iff j < i - (shift - 1)
+    (or j <= i if leaky)."""
 
     def __init__(self, image_shape=SHAPE, shift: int = 1, scale: float = 2.0) -> None:
         super().__init__()
@@ -64,11 +66,17 @@ def _seed():
 
 
 # ----------------------------------------------------------------------------------------- failures
-def test_describe_composes_what_expected_found_hint():
-    """Does a failure message read 'what: expected ..., found .... hint'?"""
-    message = describe("log_prob of 4 images", expected="shape (4,)", found="shape (4, 1)", hint="Sum over pixels.")
+def test_failure_message_composes_checked_expected_found_cause():
+    """Does a failure message read 'checked: expected ..., found .... cause', the same from CheckFailure.build?"""
+    message = failure_message(
+        "log_prob of 4 images", expected="shape (4,)", found="shape (4, 1)", cause="Sum over pixels."
+    )
     assert message == "log_prob of 4 images: expected shape (4,), found shape (4, 1). Sum over pixels."
-    assert issubclass(CheckFailure, AssertionError)
+    assert failure_message("log_prob is wrong.", cause="Sum over pixels.") == "log_prob is wrong. Sum over pixels."
+    failure = CheckFailure.build(
+        "log_prob of 4 images", expected="shape (4,)", found="shape (4, 1)", cause="Sum over pixels."
+    )
+    assert isinstance(failure, AssertionError) and str(failure) == message
 
 
 # ------------------------------------------------------------------------------------------ compare
@@ -79,12 +87,16 @@ def test_assert_close_accepts_float32_noise():
 
 
 def test_assert_close_names_the_first_mismatch():
-    """Does assert_close report the index, the found value and the error of a mismatch, and the hint, but never the expected value?"""
+    """Does assert_close report the index, the found value and the error of a mismatch, and the hint, but never the
+    expected value?"""
     expected = torch.tensor([1.0, 2.0, 3.25])
-    with pytest.raises(CheckFailure, match=r"1 of 3 values differ.*at \(2,\): found 4, off by 0.75.*check the sum") as info:
+    with pytest.raises(
+        CheckFailure, match=r"found 1 of 3 values differ by more: at \(2,\): 4 \(off by 0.75\).*check the sum"
+    ) as info:
         assert_close(torch.tensor([1.0, 2.0, 4.0]), expected, what="logits", hint="check the sum")
     assert "3.25" not in str(info.value)
-    assert "logits" in str(info.value)
+    assert str(info.value).startswith("logits: expected every value within")
+    assert str(info.value).count("found") == 1
 
 
 def test_assert_close_rejects_wrong_shape_and_non_finite_values():
@@ -108,13 +120,17 @@ def test_assert_shape():
 # ---------------------------------------------------------------------------------------- gradients
 def test_gradcheck_accepts_a_differentiable_function():
     """Does assert_gradcheck pass a loss written with differentiable operations?"""
-    assert_gradcheck(lambda x, w: (x @ w).sigmoid().sum(), {"x": torch.randn(3, 4), "w": torch.randn(4, 2)}, what="loss")
+    assert_gradcheck(
+        lambda x, w: (x @ w).sigmoid().sum(), {"x": torch.randn(3, 4), "w": torch.randn(4, 2)}, what="loss"
+    )
 
 
 def test_gradcheck_rejects_a_detached_factor():
     """Does assert_gradcheck fail, naming the input, when part of the graph is detached?"""
     with pytest.raises(CheckFailure, match=r"with respect to w disagrees with finite differences.*detach"):
-        assert_gradcheck(lambda x, w: (x * w * w.detach()).sum(), {"x": torch.randn(3), "w": torch.randn(3)}, what="loss")
+        assert_gradcheck(
+            lambda x, w: (x * w * w.detach()).sum(), {"x": torch.randn(3), "w": torch.randn(3)}, what="loss"
+        )
 
 
 def test_gradcheck_rejects_a_non_differentiable_output():
@@ -170,7 +186,9 @@ def test_autoregressive_names_a_later_pixel():
     class SeesNext(MaskedLinear):
         def forward(self, x):
             logits = super().forward(x).reshape(x.shape[0], -1)
-            return (logits + torch.cat([x.reshape(x.shape[0], -1)[:, 1:], x.new_zeros(x.shape[0], 1)], dim=1)).reshape(x.shape)
+            return (logits + torch.cat([x.reshape(x.shape[0], -1)[:, 1:], x.new_zeros(x.shape[0], 1)], dim=1)).reshape(
+                x.shape
+            )
 
     with pytest.raises(CheckFailure, match=r"pixel \(0, 0\) depends on the later pixel \(0, 1\)"):
         assert_autoregressive(SeesNext(), SHAPE, what="logits")

@@ -409,7 +409,7 @@ def test_grey_mnist_datamodule_serves_grey_digits():
     ref_images, ref_labels = data.load_mnist_grey("val")
     assert images.dtype == torch.float32 and images.shape == (50, 1, 28, 28)
     assert torch.equal(images, ref_images[:50]) and torch.equal(labels, ref_labels[:50])
-    assert 0.0 <= float(images.min()) and float(images.max()) <= 1.0
+    assert float(images.min()) >= 0.0 and float(images.max()) <= 1.0
     assert len(set(images.unique().tolist())) > 2, "grey digits must not be binarised"
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import nbformat
 import pytest
+from toycourse import public_check_cell, toy_source_notebook, write_notebook
 
 from gradelib.loader import MissingNameError, NotebookFormatError, load_notebook, read_code_cells
-from toycourse import public_check_cell, toy_source_notebook, write_notebook
 
 
 def test_are_functions_and_classes_defined(tmp_path):
@@ -40,7 +40,7 @@ def test_does_a_missing_name_explain_itself(tmp_path):
     path = write_notebook(tmp_path / "a.ipynb", ["raise ValueError('boom')"])
     module = load_notebook(path)
     with pytest.raises(MissingNameError) as caught:
-        module.NADE
+        _ = module.NADE
     assert "does not define `NADE`" in str(caught.value)
     assert "ValueError: boom" in str(caught.value)
 

@@ -36,7 +36,9 @@ def test_does_an_error_in_grader_code_hide_the_traceback():
 
 def test_does_running_out_of_memory_come_with_a_hint():
     """Is an allocation failure explained as too much memory?"""
-    message = student_message(raised(RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 1e12 bytes")))
+    message = student_message(
+        raised(RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 1e12 bytes"))
+    )
     assert "limits the memory" in message
 
 

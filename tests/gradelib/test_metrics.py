@@ -102,7 +102,7 @@ def test_uint8_round_trip_and_resizing():
     assert rgb.shape == (4, 3, 28, 28) and rgb.dtype == torch.uint8
     assert torch.allclose(uint8_to_classifier_input(rgb), grey, atol=0.5 / 255 + 1e-6)
     big = uint8_to_classifier_input(torch.randint(0, 256, (2, 3, 299, 299), dtype=torch.uint8))
-    assert big.shape == (2, 1, 28, 28) and 0 <= big.min() and big.max() <= 1
+    assert big.shape == (2, 1, 28, 28) and big.min() >= 0 and big.max() <= 1
     with pytest.raises(TypeError, match="uint8"):
         uint8_to_classifier_input(grey)
 
@@ -174,9 +174,11 @@ def test_fid_and_kid_grow_with_corruption(fid_kid):
     order = ["other"] + [f"noise{level}" for level in NOISE_LEVELS]
     fids = [fid_kid[name][KEY_FID] for name in order]
     kids = [fid_kid[name][KEY_KID_MEAN] for name in order]
-    assert fids == sorted(fids) and len(set(fids)) == len(fids), f"FID not increasing: {dict(zip(order, fids))}"
-    assert kids == sorted(kids), f"KID not increasing: {dict(zip(order, kids))}"
-    assert fids[-1] > 10 * fids[0], f"heavy noise should be far from real digits: {dict(zip(order, fids))}"
+    assert fids == sorted(fids) and len(set(fids)) == len(fids), (
+        f"FID not increasing: {dict(zip(order, fids, strict=True))}"
+    )
+    assert kids == sorted(kids), f"KID not increasing: {dict(zip(order, kids, strict=True))}"
+    assert fids[-1] > 10 * fids[0], f"heavy noise should be far from real digits: {dict(zip(order, fids, strict=True))}"
 
 
 def test_torchmetrics_agrees_with_torch_fidelity(image_sets, fid_kid):
@@ -191,7 +193,9 @@ def test_torchmetrics_agrees_with_torch_fidelity(image_sets, fid_kid):
         metric.update(to_uint8_rgb(image_sets["real"]), real=True)
         metric.update(to_uint8_rgb(image_sets[name]), real=False)
         ours, theirs = float(metric.compute().double()), fid_kid[name][KEY_FID]
-        assert abs(ours - theirs) <= max(0.01 * abs(theirs), 1e-2), f"{name}: torchmetrics {ours}, torch-fidelity {theirs}"
+        assert abs(ours - theirs) <= max(0.01 * abs(theirs), 1e-2), (
+            f"{name}: torchmetrics {ours}, torch-fidelity {theirs}"
+        )
 
 
 def test_digit_features_accept_the_torchmetrics_probe():

@@ -7,8 +7,9 @@ import json
 import nbformat
 
 from gradelib.grader import GradingOptions, grade_notebook
-from gradelib.release import fill_in_solutions, release_assignment
+from gradelib.nbgrader_bridge import ENV_BRIDGE_CACHE
 from gradelib.nbgrader_course import autograde
+from gradelib.release import fill_in_solutions, release_assignment
 
 
 def half_right(course, destination):
@@ -23,17 +24,17 @@ def half_right(course, destination):
 
 def test_does_autograde_give_the_same_scores_as_gradelib_grade(toy_course, tmp_path, monkeypatch):
     """Do nbgrader autograde and gradelib grade agree, with partial credit, and show no hidden code?"""
-    monkeypatch.setenv("GRADELIB_BRIDGE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv(ENV_BRIDGE_CACHE, str(tmp_path / "cache"))
     release_assignment(toy_course, "toy")
     perfect = fill_in_solutions(toy_course, "toy", tmp_path / "perfect.ipynb")
     partial = half_right(toy_course, tmp_path / "partial.ipynb")
-    scores = autograde(toy_course, "toy", {"ada": perfect, "bob": partial})
+    scores = autograde(toy_course.root, "toy", {"ada": perfect, "bob": partial})
     assert scores["ada"] == {"grade_arithmetic": 3, "grade_counter": 2, "total": 5}
     assert scores["bob"] == {"grade_arithmetic": 0, "grade_counter": 1, "total": 1}
     for name, path in (("ada", perfect), ("bob", partial)):
-        report = grade_notebook(path, "toy", GradingOptions(timeout=120), course_root=toy_course)
+        report = grade_notebook(path, "toy", GradingOptions(timeout=120), course=toy_course)
         assert report.score == scores[name]["total"]
-    autograded = json.loads((toy_course / "autograded/bob/toy/toy.ipynb").read_text())
+    autograded = json.loads((toy_course.root / "autograded/bob/toy/toy.ipynb").read_text())
     grade_outputs = [
         "".join(output.get("text", "")) for cell in autograded["cells"] if cell["cell_type"] == "code"
         for output in cell.get("outputs", []) if output.get("name") == "stdout"

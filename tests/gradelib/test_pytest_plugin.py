@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
+import torch
 from toycourse import write_notebook
+
+from gradelib.seeding import seed_for
 
 HIDDEN = '''
 import pytest
@@ -47,7 +49,14 @@ def graded(pytester, tmp_path):
     notebook = write_notebook(tmp_path / "sub.ipynb", SUBMISSION)
     results = tmp_path / "results.json"
     outcome = pytester.runpytest_subprocess(
-        str(hidden), "--submission", str(notebook), "--gradelib-results", str(results), "--assert=plain", "-p", "no:cacheprovider"
+        str(hidden),
+        "--submission",
+        str(notebook),
+        "--gradelib-results",
+        str(results),
+        "--assert=plain",
+        "-p",
+        "no:cacheprovider",
     )
     return outcome, json.loads(results.read_text())
 
@@ -100,6 +109,27 @@ def test_b():
     assert line in together
 
 
+def test_is_every_seed_moved_by_the_seed_offset(pytester):
+    """Is a test seeded with seed_for("<file>::<test>", --seed-offset), so that an offset changes its draws?"""
+    pytester.makepyfile(
+        test_draws='''
+import torch
+def test_a():
+    """A."""
+    print("VALUES", torch.rand(1).item())
+'''
+    )
+
+    def draw(*options: str) -> str:
+        out = pytester.runpytest_subprocess("-s", "-p", "no:cacheprovider", *options).stdout.str()
+        return [l for l in out.splitlines() if "VALUES" in l][0]
+
+    for offset in (0, 3):
+        torch.manual_seed(seed_for("test_draws.py::test_a", offset))
+        assert f"VALUES {torch.rand(1).item()}" in draw("--seed-offset", str(offset))
+    assert draw() == draw("--seed-offset", "0") != draw("--seed-offset", "3")
+
+
 def test_does_a_slow_test_stop_at_the_test_timeout(pytester, tmp_path):
     """Is a test that loops forever stopped at --test-timeout with a message, and the next test still run?"""
     pytester.makepyfile(
@@ -115,9 +145,20 @@ def test_after(submission):
     assert submission.ok() == 1, "ok"
 '''
     )
-    notebook = write_notebook(tmp_path / "s.ipynb", ["def forever():\n    while True:\n        pass", "def ok():\n    return 1"])
+    notebook = write_notebook(
+        tmp_path / "s.ipynb", ["def forever():\n    while True:\n        pass", "def ok():\n    return 1"]
+    )
     results = tmp_path / "r.json"
-    pytester.runpytest_subprocess("--submission", str(notebook), "--gradelib-results", str(results), "--test-timeout", "1", "-p", "no:cacheprovider")
+    pytester.runpytest_subprocess(
+        "--submission",
+        str(notebook),
+        "--gradelib-results",
+        str(results),
+        "--test-timeout",
+        "1",
+        "-p",
+        "no:cacheprovider",
+    )
     tests = json.loads(results.read_text())["tests"]
     assert "ran for more than 1 s" in tests[0]["output"]
     assert tests[1]["status"] == "passed"

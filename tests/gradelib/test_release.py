@@ -10,14 +10,18 @@ from gradelib.release import ReleaseError, find_leaks, release_assignment, sync_
 
 def test_are_points_taken_from_the_markers(toy_course):
     """Does release set each grade cell's points to the sum of its group's markers?"""
-    path = toy_course / "solutions/toy/toy.ipynb"
+    path = toy_course.solution("toy")
     notebook = nbformat.read(path, as_version=4)
     for cell in notebook.cells:
         if cell.metadata.get("nbgrader", {}).get("grade"):
             cell.metadata["nbgrader"]["points"] = 99
     nbformat.write(notebook, path)
     assert sync_points(toy_course, "toy") == {"arithmetic": 3, "counter": 2}
-    points = [c.metadata["nbgrader"]["points"] for c in nbformat.read(path, as_version=4).cells if c.metadata.get("nbgrader", {}).get("grade")]
+    points = [
+        c.metadata["nbgrader"]["points"]
+        for c in nbformat.read(path, as_version=4).cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    ]
     assert points == [3, 2]
 
 
@@ -47,7 +51,7 @@ def test_is_a_planted_leak_found(toy_course):
 
 def test_is_a_group_without_a_grade_cell_refused(toy_course):
     """Is a hidden group that no grade cell calls an error, not silently ungraded?"""
-    (toy_course / "tests/hidden/toy/test_extra.py").write_text(
+    toy_course.group_file("toy", "extra").write_text(
         "import pytest\n@pytest.mark.points(1)\ndef test_x(submission):\n    '''X.'''\n    submission.square(1)\n"
     )
     with pytest.raises(ReleaseError, match="differ"):

@@ -199,12 +199,12 @@ def test_does_each_test_start_from_the_loaded_state(process):
 
 
 def test_do_student_errors_arrive_cut_and_named(module):
-    """Are NotImplementedError, missing names and other errors raised here with a short message and where they came from?"""
+    """Are NotImplementedError, missing names and other errors raised here, cut short, saying where they came from?"""
     with pytest.raises(RemoteNotImplementedError) as info:
         module.todo()
     assert info.value.where == "todo"
     with pytest.raises(MissingNameError):
-        module.NoSuchClass
+        _ = module.NoSuchClass
     with pytest.raises(StudentCodeError) as error:
         module.fails()
     assert error.value.kind == "ValueError" and error.value.message == "first line"

@@ -18,14 +18,14 @@ import math
 from pathlib import Path
 
 import torch
-
 from ar_helpers import logits_of
 
 from gradelib.checks import CheckFailure, assert_autoregressive, bernoulli_log_prob
+from gradelib.course import Course
 from gradelib.sandbox.probes import fit_datamodule, reseed
 from gradelib.seeding import seed_everything
 
-CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
+CALIBRATION_PATH = Course.find(Path(__file__).resolve().parent).calibration("autoregressive")
 #: The seed of the graded run (one of the calibration seeds).
 TEST_SEED = 0
 
@@ -97,7 +97,7 @@ def train(module, model_name: str, *, budget: str, seed: int, device: torch.devi
 
 
 @torch.no_grad()
-def test_nll(model, *, budget: str, device: torch.device) -> float:
+def held_out_nll(model, *, budget: str, device: torch.device) -> float:
     """Mean NLL (nats per image) of the test split under the model's logits, with the grader's likelihood."""
     config = CONFIGS[budget]
     datamodule = make_datamodule(budget, seed=0)
@@ -113,9 +113,9 @@ def test_nll(model, *, budget: str, device: torch.device) -> float:
 
 
 def train_and_evaluate(module, model_name: str, *, budget: str, seed: int, device: torch.device) -> float:
-    """:func:`train` then :func:`test_nll`: the test NLL in nats per image after the seeded run."""
+    """:func:`train` then :func:`held_out_nll`: the test NLL in nats per image after the seeded run."""
     model = train(module, model_name, budget=budget, seed=seed, device=device)
-    nll = test_nll(model, budget=budget, device=device)
+    nll = held_out_nll(model, budget=budget, device=device)
     if not math.isfinite(nll):
         raise CheckFailure(f"After training, the {model_name}'s test NLL is {nll}: training diverged (NaN or infinite logits). "
                            "Check that training_step returns the mean NLL in nats (formula (3)), a quantity to minimise.")

@@ -20,22 +20,19 @@ import datetime
 import json
 import platform
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[2]
-sys.path.insert(0, str(HERE))
+import ar_quality  # a sibling: this script's folder is on sys.path
+import lightning
+import torch
 
-import ar_quality  # noqa: E402
-import lightning  # noqa: E402
-import torch  # noqa: E402
+from gradelib.course import Course
+from gradelib.loader import load_notebook
 
-from gradelib.loader import load_notebook  # noqa: E402
-
-SOLUTION = ROOT / "solutions" / "autoregressive" / "autoregressive.ipynb"
+COURSE = Course.find(Path(__file__).resolve().parent)
+SOLUTION = COURSE.solution("autoregressive")
 MIN_MARGIN = 0.5  # nats
 MARGIN_RULE = "threshold = max over seeds + max(0.5 nats, 3 * sample std over seeds)"
 #: Known bugs whose trained models show that the threshold rejects bad models (model class, bug name).
@@ -65,8 +62,7 @@ def calibrate_model(module, model_name: str, budget: str, seeds: list[int], devi
 
 
 def bad_model_nlls(model_name: str, bug_name: str, budget: str, device: torch.device, seeds: list[int]) -> dict:
-    sys.path.insert(0, str(ROOT / "tests" / "known_bugs" / "autoregressive"))
-    import bugs  # noqa: PLC0415
+    bugs = COURSE.import_helper(COURSE.known_bugs("autoregressive"), "bugs")
 
     bug = bugs.BUGS_BY_NAME[bug_name]
     with tempfile.TemporaryDirectory() as folder:

@@ -10,10 +10,10 @@ from ar_helpers import TINY, copy_weights, grader_log_prob, log_prob_expression,
 
 from gradelib.checks import (
     assert_autoregressive,
-    assert_responds,
     assert_close,
     assert_module_gradcheck,
     assert_normalised,
+    assert_responds,
     assert_runs_on_meta,
     assert_work_scales,
     count_work,

@@ -8,7 +8,6 @@ the grader computes from the model's logits before the step and the values the s
 import math
 
 import pytest
-import torch
 from ar_helpers import grader_log_prob, randomize
 
 from gradelib.checks import CheckFailure
@@ -34,7 +33,7 @@ def _check_logged(history, what):
             f"training_step did not log `{KEY}` at each step (the keys logged were {history['keys']}): "
             f"log the batch's mean NLL with self.log(f\"{{stage}}/nll_nats\", nll) in _common_step (default on_step)."
         )
-    for step, (want, got, back) in enumerate(zip(expected, logged, returned)):
+    for step, (want, got, back) in enumerate(zip(expected, logged, returned, strict=False)):
         if back is None:
             raise CheckFailure("training_step must return the loss (a scalar tensor, the mean NLL in nats) so that Lightning can minimise it.")
         for name, value in (("the loss training_step returned", back), (f"the value logged as {KEY}", got)):

@@ -16,8 +16,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-SOLUTION = REPO_ROOT / "solutions" / "autoregressive" / "autoregressive.ipynb"
+from gradelib.course import Course
+
+SOLUTION = Course.find(Path(__file__).resolve().parent).solution("autoregressive")
 
 
 @dataclass(frozen=True)

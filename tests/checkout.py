@@ -1,0 +1,13 @@
+"""The checkout under test, as a :class:`~gradelib.course.Course`: built here and nowhere else.
+
+Tests take it as the ``course`` fixture (tests/conftest.py); a test module that needs it while it is
+collected (to parametrize, or to import a hidden suite's helper module) imports ``COURSE`` from here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gradelib.course import Course
+
+COURSE = Course(Path(__file__).resolve().parents[1])
