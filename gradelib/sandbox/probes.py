@@ -217,7 +217,7 @@ def fit_recording(model, images: Tensor, labels: Tensor | None = None, *, batch_
 
 @probe
 def run_stage(model, stage: str, images: Tensor, labels: Tensor | None = None, *, batch_size: int, device) -> dict:
-    """Run ``trainer.validate`` (stage "val") or ``trainer.test`` (stage "test"); return what was logged: {key: float}."""
+    """Run ``trainer.validate`` (stage "val") or ``trainer.test`` (stage "test"); return the logged {key: float}."""
     from torch.utils.data import DataLoader, TensorDataset
 
     tensors = (images,) if labels is None else (images, labels)
