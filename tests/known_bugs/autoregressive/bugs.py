@@ -100,15 +100,15 @@ BUGS: list[Bug] = [
         name="nade_quadratic_cost",
         description="NADE computes every pre-activation with a (D, D) mask: O(D^2 H) instead of the running sum",
         cell="nade",
-        old="""        contributions = x_flat.unsqueeze(1) * self.W.unsqueeze(0)  # (B, H, D): W[:, j] x_j
-        inclusive = torch.cumsum(contributions, dim=2)  # (B, H, D): sums over j <= i
-        a = self.c.unsqueeze(-1) + F.pad(inclusive[:, :, :-1], (1, 0))  # (B, H, D): sums over j < i
-        h = torch.sigmoid(a)  # (B, H, D)
-        logits = self.b + torch.einsum("bhd,dh->bd", h, self.V)  # (B, D)""",
+        old="""        contributions = x_flat.unsqueeze(1) * self.W.unsqueeze(0)  # (B, K, D): U[:, j] x_j
+        inclusive = torch.cumsum(contributions, dim=2)  # (B, K, D): sums over j <= i
+        a = self.c.unsqueeze(-1) + F.pad(inclusive[:, :, :-1], (1, 0))  # (B, K, D): sums over j < i
+        h = torch.sigmoid(a)  # (B, K, D)
+        logits = self.b + torch.einsum("nkd,dk->nd", h, self.V)  # (B, D)""",
         new="""        D = self.num_pixels
         before = torch.tril(torch.ones(D, D, device=x.device), diagonal=-1)  # (D, D): 1 where j < i
-        a = self.c + (x_flat.unsqueeze(1) * before) @ self.W.T  # (B, D, H): row i sums W[:, j] x_j over j < i
-        h = torch.sigmoid(a)  # (B, D, H)
+        a = self.c + (x_flat.unsqueeze(1) * before) @ self.W.T  # (B, D, K): row i sums W[:, j] x_j over j < i
+        h = torch.sigmoid(a)  # (B, D, K)
         logits = self.b + (h * self.V).sum(dim=2)  # (B, D)""",
         failing={"test_nade.py": ("test_nade_cost_is_linear_in_pixels",)},
         fragment="does too much work",
@@ -270,16 +270,16 @@ CORRECT_VARIANTS: list[Bug] = [
         name="nade_python_loop",
         description="NADE's running sum of formula (8) as a Python loop over pixels",
         cell="nade",
-        old="""        contributions = x_flat.unsqueeze(1) * self.W.unsqueeze(0)  # (B, H, D): W[:, j] x_j
-        inclusive = torch.cumsum(contributions, dim=2)  # (B, H, D): sums over j <= i
-        a = self.c.unsqueeze(-1) + F.pad(inclusive[:, :, :-1], (1, 0))  # (B, H, D): sums over j < i
-        h = torch.sigmoid(a)  # (B, H, D)
-        logits = self.b + torch.einsum("bhd,dh->bd", h, self.V)  # (B, D)""",
-        new="""        a = self.c.expand(B, -1)  # (B, H)
+        old="""        contributions = x_flat.unsqueeze(1) * self.W.unsqueeze(0)  # (B, K, D): U[:, j] x_j
+        inclusive = torch.cumsum(contributions, dim=2)  # (B, K, D): sums over j <= i
+        a = self.c.unsqueeze(-1) + F.pad(inclusive[:, :, :-1], (1, 0))  # (B, K, D): sums over j < i
+        h = torch.sigmoid(a)  # (B, K, D)
+        logits = self.b + torch.einsum("nkd,dk->nd", h, self.V)  # (B, D)""",
+        new="""        a = self.c.expand(B, -1)  # (B, K)
         columns = []
         for i in range(self.num_pixels):
             columns.append(self.b[i] + torch.sigmoid(a) @ self.V[i])  # (B,)
-            a = a + x_flat[:, i : i + 1] * self.W[:, i]  # (B, H)
+            a = a + x_flat[:, i : i + 1] * self.W[:, i]  # (B, K)
         logits = torch.stack(columns, dim=1)  # (B, D)""",
         failing={"test_nade.py": (), "test_quality.py": ()},
         fragment="",
