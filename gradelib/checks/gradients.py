@@ -101,7 +101,9 @@ def gradcheck_report(module: nn.Module, loss, inputs: dict | None = None, includ
     from gradelib.sandbox.expr import Expr
 
     module = module.double()
-    params = {name: p for name, p in module.named_parameters() if include is None or name in include}
+    from gradelib.sandbox.probes import public_name
+
+    params = {name: p for name, p in module.named_parameters() if include is None or public_name(name) in include}
     inputs = {name: value.detach().to(torch.float64) for name, value in (inputs or {}).items()}
     if not params and not inputs:
         return {"checked": [], "differentiable": False, "ok": False, "culprit": None}
@@ -126,7 +128,7 @@ def gradcheck_report(module: nn.Module, loss, inputs: dict | None = None, includ
     values = {keys[name]: p.detach() for name, p in params.items()}
     values.update(inputs)
     names = list(values)
-    report = {"checked": list(params) + list(inputs), "differentiable": True, "ok": True, "culprit": None,
+    report = {"checked": [public_name(name) for name in params] + list(inputs), "differentiable": True, "ok": True, "culprit": None,
               "constant": False}
     try:
         leaves = {name: value.clone().requires_grad_(True) for name, value in values.items()}
@@ -145,7 +147,7 @@ def gradcheck_report(module: nn.Module, loss, inputs: dict | None = None, includ
         reverse = {key: name for name, key in keys.items()}
         for name in names:
             if f"respect to {name} " in text:
-                report["culprit"] = reverse.get(name, name)
+                report["culprit"] = public_name(reverse.get(name, name))
     return report
 
 

@@ -35,29 +35,48 @@ __all__ = [
 # ------------------------------------------------------------------------------------------------
 # State of a module
 # ------------------------------------------------------------------------------------------------
+def public_name(name: str) -> str:
+    """A parameter's name as the module's code spells it: ``conv.parametrizations.weight.original`` (a tensor
+    registered through ``torch.nn.utils.parametrize``) is ``conv.weight``."""
+    parts = name.split(".")
+    if len(parts) >= 3 and parts[-3] == "parametrizations" and parts[-1] == "original":
+        return ".".join(parts[:-3] + [parts[-2]])
+    return name
+
+
+def _named(pairs) -> dict[str, Tensor]:
+    return {public_name(name): value for name, value in pairs}
+
+
 @probe
 def named_tensors(module: nn.Module) -> dict[str, Tensor]:
-    """The module's parameters and buffers by name (detached copies): {name: tensor}."""
-    tensors = {name: value.detach().clone() for name, value in module.named_buffers()}
-    tensors.update({name: value.detach().clone() for name, value in module.named_parameters()})
+    """The module's parameters and buffers by name (detached copies): {name: tensor}.
+
+    A parametrised tensor is named as the code names it and given as its unconstrained original.
+    """
+    tensors = {name: value.detach().clone() for name, value in _named(module.named_buffers()).items()}
+    tensors.update({name: value.detach().clone() for name, value in _named(module.named_parameters()).items()})
     return tensors
 
 
 @probe
 def parameter_shapes(module: nn.Module) -> dict[str, list[int]]:
-    """{parameter name: shape} of the module's parameters (buffers excluded)."""
-    return {name: list(value.shape) for name, value in module.named_parameters()}
+    """{parameter name: shape} of the module's parameters (buffers excluded; parametrised ones by their own name)."""
+    return {name: list(value.shape) for name, value in _named(module.named_parameters()).items()}
 
 
 @probe
 def load_tensors(module: nn.Module, tensors: dict[str, Tensor]) -> list[str]:
     """Copy ``tensors`` into the module's parameters and buffers of the same name and shape (no autograd).
 
+    A parametrised tensor (``torch.nn.utils.parametrize``) receives the value as its original, so that a mask
+    written as a parametrisation behaves as ``weight * mask`` does.
+
     Returns:
         The names copied, sorted (a name with another shape, or unknown to the module, is skipped).
     """
-    targets = dict(module.named_buffers())
-    targets.update(dict(module.named_parameters()))
+    targets = _named(module.named_buffers())
+    targets.update(_named(module.named_parameters()))
     copied = []
     with torch.no_grad():
         for name, value in tensors.items():
@@ -157,20 +176,24 @@ class StepRecorder:
         import lightning as L
 
         self.callback = type("_Recorder", (L.Callback,), {
-            "on_train_batch_start": lambda _, trainer, module, batch, index: self._start(module, batch),
+            "on_train_batch_start": lambda _, trainer, module, batch, index: self._start(trainer, module, batch),
             "on_train_batch_end": lambda _, trainer, module, outputs, batch, index: self._end(trainer, outputs),
         })()
         self.log_keys = list(log_keys)
         self.before_step = before_step
         self.before: list[float | None] = []
+        self.batch_sizes: list[int] = []
+        self.epochs: list[int] = []
         self.logged: dict[str, list[float | None]] = {key: [] for key in self.log_keys}
         self.returned: list[float | None] = []
         self.keys: list[str] = []
 
-    def _start(self, module, batch) -> None:
+    def _start(self, trainer, module, batch) -> None:
+        images = batch[0] if isinstance(batch, (tuple, list)) else batch
+        self.batch_sizes.append(int(images.shape[0]))
+        self.epochs.append(int(trainer.current_epoch))
         if self.before_step is None:
             return
-        images = batch[0] if isinstance(batch, (tuple, list)) else batch
         with torch.no_grad():
             self.before.append(_scalar(evaluate(self.before_step, {"model": module, "x": images})))
 
@@ -199,7 +222,8 @@ def fit_recording(model, images: Tensor, labels: Tensor | None = None, *, batch_
 
     Returns:
         {"before": [float|None per step], "logged": {key: [float|None per step]}, "returned": [loss per step],
-         "keys": [every metric key seen], "final": {key: float} of the metrics logged at the end}.
+         "batch_sizes": [int per step], "epochs": [epoch of each step], "keys": [every metric key seen],
+         "final": {key: float} of the metrics logged at the end}.
     """
     from torch.utils.data import DataLoader, TensorDataset
 
@@ -212,7 +236,8 @@ def fit_recording(model, images: Tensor, labels: Tensor | None = None, *, batch_
         trainer.fit(model, train_dataloaders=loader)
     final = {str(key): _scalar(value) for key, value in trainer.callback_metrics.items()}
     return {"before": recorder.before, "logged": recorder.logged, "returned": recorder.returned,
-            "keys": recorder.keys, "final": {key: value for key, value in final.items() if value is not None}}
+            "batch_sizes": recorder.batch_sizes, "epochs": recorder.epochs, "keys": recorder.keys,
+            "final": {key: value for key, value in final.items() if value is not None}}
 
 
 @probe
@@ -251,8 +276,8 @@ def fit_datamodule(model, datamodule: str, datamodule_kwargs: dict, *, max_steps
 def module_structure(module: nn.Module) -> dict:
     """{"parameters": {name: shape}, "buffers": {name: shape}, "state_dict": [keys], "training": bool}."""
     return {
-        "parameters": {name: list(value.shape) for name, value in module.named_parameters()},
-        "buffers": {name: list(value.shape) for name, value in module.named_buffers()},
+        "parameters": {name: list(value.shape) for name, value in _named(module.named_parameters()).items()},
+        "buffers": {name: list(value.shape) for name, value in _named(module.named_buffers()).items()},
         "state_dict": [str(key) for key in module.state_dict()],
         "training": bool(module.training),
     }
@@ -281,24 +306,25 @@ def square_loss_steps(module: nn.Module, inputs: list[Tensor], *, lr: float = 0.
         (None where no gradient reached it)}, "unchanged_by_forward": whether the first forward left every
         parameter as it was}.
     """
-    before = {name: value.detach().clone() for name, value in module.named_parameters()}
+    parameters = _named(module.named_parameters())
+    before = {name: value.detach().clone() for name, value in parameters.items()}
     grads: dict = {}
     unchanged = True
     for step, x in enumerate(inputs):
         module.zero_grad()
         loss = module(x).square().sum()
         if step == 0:
-            unchanged = all(torch.equal(value.detach(), before[name]) for name, value in module.named_parameters())
+            unchanged = all(torch.equal(value.detach(), before[name]) for name, value in parameters.items())
         loss.backward()
         if step == 0:
             grads = {name: None if value.grad is None else value.grad.detach().clone()
-                     for name, value in module.named_parameters()}
+                     for name, value in parameters.items()}
         if lr > 0:
             with torch.no_grad():
                 for value in module.parameters():
                     if value.grad is not None:
                         value -= lr * value.grad
-    after = {name: value.detach().clone() for name, value in module.named_parameters()}
+    after = {name: value.detach().clone() for name, value in parameters.items()}
     return {"before": before, "after": after, "grads": grads, "unchanged_by_forward": unchanged}
 
 

@@ -27,7 +27,7 @@ def _names_hint(what: str, missing, extra) -> str:
             "shapes and layer types of the skeleton's __init__ and its TODO.")
 
 
-def copy_weights(student, reference: nn.Module, *, what: str):
+def copy_weights(student, reference: nn.Module, *, what: str, shape_hint: str = ""):
     """Copy the reference's parameters (and same-named buffers) into the student's model (wherever it lives).
 
     Raises:
@@ -41,7 +41,7 @@ def copy_weights(student, reference: nn.Module, *, what: str):
         if list(mine[name]) != shape:
             raise CheckFailure(
                 f"{what}'s parameter `{name}` has shape {tuple(mine[name])}; the skeleton gives it shape "
-                f"{tuple(shape)}. Keep the layers and shapes described in the skeleton."
+                f"{tuple(shape)}. Keep the layers and shapes described in the skeleton." + (f" {shape_hint}" if shape_hint else "")
             )
     load_tensors(student, {name: value.cpu() for name, value in named_tensors(reference).items()})
     return student

@@ -20,17 +20,23 @@ HINT = (
 )
 
 
-def _diagnose(found: torch.Tensor, expected: torch.Tensor, D: int, default: str = HINT) -> str:
+def _diagnose(found: torch.Tensor, expected: torch.Tensor, D: int, default: str = HINT, logits=None, images=None) -> str:
     """Name the likely mistake from how the student's values relate to the expected ones."""
     f, e = found.detach().double().cpu().flatten(), expected.detach().double().cpu().flatten()
     if f.shape != e.shape or not torch.isfinite(f).all():
         return default
-    candidates = {
+    candidates = {}
+    if logits is not None:
+        l, x = logits.detach().double().cpu(), images.detach().double().cpu()
+        twice = -torch.nn.functional.binary_cross_entropy_with_logits(torch.sigmoid(l), x, reduction="none")
+        candidates["the sigmoid is applied twice: F.binary_cross_entropy_with_logits takes the logits themselves, "
+                   "not sigmoid(logits)"] = twice.flatten(start_dim=1).sum(dim=1)
+    candidates.update({
         "the values have the wrong sign: log p(x) is at most 0; minus the binary cross-entropy is the log-likelihood": -e,
         "the values are in bits (log base 2), not nats: use natural logarithms": e / math.log(2.0),
         "the values are an average over pixels: sum the D pixel terms instead": e / D,
         "the values are an average over the batch: return one value per image": e.mean().expand_as(e),
-    }
+    })
     for reason, candidate in candidates.items():
         if torch.allclose(f, candidate, rtol=1e-3, atol=1e-3):
             return f"It looks like {reason}."
@@ -51,7 +57,8 @@ def test_log_prob_matches_reference(submission, reference, device):
     found = model.log_prob(images)
     expected = expected_model.log_prob(images)
     found = assert_shape(found, (8,), what="log_prob of 8 images of shape (1, 4, 5)", hint="return one value per image: sum over the pixels, not over the batch.")
-    assert_close(found, expected, what="log_prob of 8 images under an FVSBN with fixed weights (nats)", hint=_diagnose(found, expected, 20))
+    hint = _diagnose(found, expected, 20, logits=expected_model(images), images=images)
+    assert_close(found, expected, what="log_prob of 8 images under an FVSBN with fixed weights (nats)", hint=hint)
 
 
 @pytest.mark.points(1)

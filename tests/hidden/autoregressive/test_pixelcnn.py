@@ -9,6 +9,7 @@ import torch
 from ar_helpers import copy_weights, grader_log_prob, log_prob_expression, logits_of
 
 from gradelib.checks import (
+    CheckFailure,
     assert_autoregressive,
     assert_close,
     assert_module_gradcheck,
@@ -29,10 +30,23 @@ def _pixelcnn(module, image_shape, **kwargs):
     return module.PixelCNN(image_shape=image_shape, **kwargs)
 
 
+def _refuse_clipped_logits(model, image_shape, device) -> None:
+    """A ReLU after output_conv makes every logit >= 0 (and kills the gradient of the negative ones): say so."""
+    images = torch.randint(0, 2, (4, 1, *image_shape), device=device).float()
+    logits = logits_of(model, images, what="PixelCNN's forward")
+    if not bool((logits < 0).any()) and bool((logits > 0).any()):
+        raise CheckFailure(
+            f"PixelCNN's logits of {images.shape[0]} random images are never negative: a ReLU (or another clipping) "
+            "after output_conv cuts them at 0, so no pixel can be more likely 0 than 1, and the negative ones pass no "
+            "gradient. A logit must take any real value: forward ends with output_conv, with no ReLU after it."
+        )
+
+
 @pytest.mark.points(3)
 def test_pixelcnn_is_autoregressive(submission, device):
     """Does each PixelCNN logit depend on its left and upper neighbours, and never on itself or later pixels?"""
     model = _pixelcnn(submission, (6, 6), hidden_channels=8, num_hidden_layers=2, kernel_size=5).to(device)
+    _refuse_clipped_logits(model, (6, 6), device)
     assert_autoregressive(
         model, (6, 6), what="PixelCNN's logits", required=left_and_up((6, 6)), device=device,
         hint_future="Check the mask types: the first layer reads the image and must be type A (centre excluded); "
@@ -53,14 +67,20 @@ def test_pixelcnn_is_normalised(submission):
 
 @pytest.mark.points(2)
 def test_pixelcnn_logits_match_reference(submission, reference, device):
-    """Does PixelCNN's forward give the reference's logits on fixed weights?"""
-    kwargs = dict(hidden_channels=5, num_hidden_layers=2, kernel_size=5, hidden_kernel_size=3)
+    """Does PixelCNN's forward give the reference's logits on fixed weights (first kernel 3, hidden kernels 5)?"""
+    kwargs = dict(hidden_channels=5, num_hidden_layers=2, kernel_size=3, hidden_kernel_size=5)
     expected_model = _pixelcnn(reference, (4, 5), **kwargs).to(device)
-    model = copy_weights(_pixelcnn(submission, (4, 5), **kwargs), expected_model, what="PixelCNN").to(device)
+    model = copy_weights(_pixelcnn(submission, (4, 5), **kwargs), expected_model, what="PixelCNN",
+                         shape_hint="This PixelCNN was built with kernel_size=3 and hidden_kernel_size=5: the first layer "
+                                    "uses kernel_size, every hidden layer hidden_kernel_size (not a fixed number).").to(device)
     images = torch.randint(0, 2, (3, 1, 4, 5), device=device).float()
     found = logits_of(model, images, what="PixelCNN's forward")
-    assert_close(found, expected_model(images), what="PixelCNN's logits of 3 images of shape (1, 4, 5) on fixed weights",
-                 hint=LAYERS_HINT + " The given first line maps the input to {-1, +1}; keep it.")
+    expected = expected_model(images)
+    hint = LAYERS_HINT + " The given first line maps the input to {-1, +1}; keep it."
+    if bool((found >= 0).all()) and bool((expected < 0).any()):
+        hint = ("Your logits are never negative: a ReLU after output_conv clips them; forward ends with output_conv. "
+                + hint)
+    assert_close(found, expected, what="PixelCNN's logits of 3 images of shape (1, 4, 5) on fixed weights", hint=hint)
 
 
 @pytest.mark.points(1)
