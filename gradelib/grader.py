@@ -48,7 +48,7 @@ COURSE_ROOT_ENV = "GRADELIB_COURSE_ROOT"
 
 @dataclass(frozen=True)
 class GradingOptions:
-    """How to grade; the command line, the nbgrader bridge and the API share these defaults.
+    """How to grade; the command line, the nbgrader door and the API share these defaults.
 
     Attributes:
         device: ``auto``, ``cpu`` or ``cuda``.

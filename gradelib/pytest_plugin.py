@@ -279,7 +279,7 @@ class ResultsRecorder:
 
 
 # --------------------------------------------------------------------------------------------
-# Helpers shared with the command line and the nbgrader bridge
+# Helpers shared with the command line and the nbgrader door
 # --------------------------------------------------------------------------------------------
 def test_seed(item: pytest.Item) -> int:
     """A seed derived from the test's file name and name: the same wherever the suite is run from."""

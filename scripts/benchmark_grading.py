@@ -41,8 +41,7 @@ def time_nbgrader(assignment: str, options: GradingOptions) -> tuple[float, floa
         scratch = Path(scratch)
         course = copy_course(REPO_ROOT, scratch / "course", assignment)
         student = fill_in_solutions(REPO_ROOT, assignment, scratch / f"{assignment}.ipynb")
-        env = {"GRADELIB_BRIDGE_CACHE": str(scratch / "cache"), "GRADELIB_BUDGET": options.budget,
-               "GRADELIB_DEVICE": options.device}
+        env = {"GRADELIB_BUDGET": options.budget, "GRADELIB_DEVICE": options.device}
         started = time.perf_counter()
         scores = autograde(course, assignment, {"bench": student}, env_extra=env)
         return time.perf_counter() - started, scores["bench"]["total"]

@@ -40,10 +40,7 @@ def test_does_the_solution_get_full_marks_through_every_door(assignment, repo_ro
     course = copy_course(repo_root, tmp_path / "course", assignment)
     student = fill_in_solutions(repo_root, assignment, tmp_path / f"{assignment}.ipynb")
     partial = leave_last_part_undone(repo_root, assignment, student, tmp_path / "partial" / f"{assignment}.ipynb")
-    scores = autograde(
-        course, assignment, {"perfect": student, "partial": partial},
-        env_extra={"GRADELIB_BRIDGE_CACHE": str(tmp_path / "cache")},
-    )
+    scores = autograde(course, assignment, {"perfect": student, "partial": partial})
     assert scores["perfect"]["total"] == through_cli["score"], scores
     partial_report = grade_notebook(partial, assignment, GradingOptions(timeout=600), course_root=repo_root)
     assert 0 < partial_report.score < partial_report.max_score
