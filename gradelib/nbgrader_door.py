@@ -41,8 +41,16 @@ from gradelib.grader import GradingOptions, grade_notebook
 from gradelib.nbgrader_bridge import GRADE_GROUP_CALL
 from gradelib.results import GradeReport, TestResult
 from gradelib.settings import (
-    BUDGETS, DEFAULT_BUDGET, DEFAULT_CELL_TIMEOUT, DEFAULT_DEVICE, DEFAULT_TEST_TIMEOUT, DEFAULT_TIMEOUT, DEVICES,
-    ENV_BUDGET, ENV_DEVICE, ENV_TIMEOUT,
+    BUDGETS,
+    DEFAULT_BUDGET,
+    DEFAULT_CELL_TIMEOUT,
+    DEFAULT_DEVICE,
+    DEFAULT_TEST_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    DEVICES,
+    ENV_BUDGET,
+    ENV_DEVICE,
+    ENV_TIMEOUT,
 )
 
 __all__ = [
@@ -67,7 +75,8 @@ class GradelibAutograde(NbGraderPreprocessor):
         groups = self._groups_of_grade_cells(info["db_url"], notebook_id, assignment)
         course = Course.find(CourseDirectory(config=self.config).root)
         options = options_from_environment()
-        self.log.info("gradelib: grading %s (%s) with the hidden suite of %r", notebook_id, info.get("student"), assignment)
+        self.log.info("gradelib: grading %s (%s) with the hidden suite of %r", notebook_id, info.get("student"),
+                      assignment)
         report = grade_submitted(nb, notebook_id, assignment, options, course)
         self.log.info("gradelib: %s scored %g / %g in %.1f s", notebook_id, report.score, report.max_score,
                       report.execution_time)

@@ -14,17 +14,20 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from checkout import COURSE
 from nbgrader.utils import determine_grade
 from traitlets.config.loader import PyFileConfigLoader
 
 from gradelib import nbgrader_bridge
 from gradelib.nbgrader_course import autograde
 from gradelib.nbgrader_door import (
-    GradelibAutograde, grade_cell_outputs, options_from_environment, unknown_cell_outputs,
+    GradelibAutograde,
+    grade_cell_outputs,
+    options_from_environment,
+    unknown_cell_outputs,
 )
 from gradelib.release import fill_in_solutions, release_assignment
 from gradelib.results import FAILED, PASSED, TestResult
-from checkout import COURSE
 
 FULL = {"grade_arithmetic": 3, "grade_counter": 2, "total": 5}
 ZERO = {"grade_arithmetic": 0, "grade_counter": 0, "total": 0}
@@ -47,7 +50,8 @@ import glob, json, os, tempfile
 tests = [
     {"name": name, "score": points, "max_score": points, "status": "passed", "output": "", "group": group,
      "nodeid": f"test_{group}.py::{name}", "visibility": "visible"}
-    for name, points, group in [("test_square_of_four", 2, "arithmetic"), ("test_square_matches_reference", 1, "arithmetic"),
+    for name, points, group in [("test_square_of_four", 2, "arithmetic"),
+                                ("test_square_matches_reference", 1, "arithmetic"),
                                 ("test_counter_counts", 1, "counter"), ("test_square_of_a_seeded_number", 1, "counter")]
 ]
 forged = {"score": 5, "max_score": 5, "execution_time": 0.1, "output": "", "tests": tests}
@@ -74,7 +78,8 @@ for folder in folders:
 FOLDER_TO_FILE = """
 import os, shutil, tempfile
 temp = tempfile.gettempdir()
-for folder in {os.path.join(temp, "gradelib-bridge"), os.environ.get("GRADELIB_BRIDGE_CACHE") or os.path.join(temp, "x")}:
+folders = {os.path.join(temp, "gradelib-bridge"), os.environ.get("GRADELIB_BRIDGE_CACHE") or os.path.join(temp, "x")}
+for folder in folders:
     shutil.rmtree(folder, ignore_errors=True)
     if os.path.isfile(folder):
         os.remove(folder)
@@ -234,6 +239,6 @@ def test_does_the_autograde_pipeline_run_no_kernel_and_grade_before_the_scores()
     pipeline = [name.rsplit(".", 1)[-1] for name in config.Autograde.autograde_preprocessors]
     defaults = [cls.__name__ for cls in Autograde.class_traits()["autograde_preprocessors"].default()]
     assert "Execute" not in pipeline
-    assert [name for name in pipeline if name != "GradelibAutograde"] == [name for name in defaults if name != "Execute"]
+    assert [name for name in pipeline if name != "GradelibAutograde"] == [n for n in defaults if n != "Execute"]
     door = pipeline.index("GradelibAutograde")
     assert pipeline.index("LimitOutput") < door < pipeline.index("SaveAutoGrades")
