@@ -37,11 +37,11 @@ def test_does_the_solution_get_full_marks_through_every_door(assignment, course,
     assert not failures, failures
     assert through_cli["score"] == through_pytest["score"]
 
-    course = copy_course(repo_root, tmp_path / "course", assignment)
+    nbgrader_course = copy_course(repo_root, tmp_path / "course", assignment)
     student = fill_in_solutions(repo_root, assignment, tmp_path / f"{assignment}.ipynb")
     partial = leave_last_part_undone(course, assignment, student, tmp_path / "partial" / f"{assignment}.ipynb")
     scores = autograde(
-        course, assignment, {"perfect": student, "partial": partial},
+        nbgrader_course, assignment, {"perfect": student, "partial": partial},
         env_extra={"GRADELIB_BRIDGE_CACHE": str(tmp_path / "cache")},
     )
     assert scores["perfect"]["total"] == through_cli["score"], scores
