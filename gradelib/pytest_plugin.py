@@ -186,6 +186,12 @@ def reference(_reference_sources: dict, course: Course, assignment_id: str) -> S
     return module
 
 
+@pytest.fixture(scope="session")
+def seed_offset(pytestconfig: pytest.Config) -> int:
+    """``--seed-offset``: added to every seed (0 when grading); seeded training runs add it to their seed too."""
+    return pytestconfig.getoption("--seed-offset")
+
+
 @pytest.fixture(autouse=True)
 def _gradelib_seed(request: pytest.FixtureRequest) -> int:
     """Seed Python, NumPy and torch from the test's own name (plus ``--seed-offset``) before every test."""
