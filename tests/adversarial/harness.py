@@ -582,11 +582,20 @@ class Run:
 
     # -- door (b): gradelib grade-all --jobs 2, the cases and two honest neighbours ------------------
     def grade_all(self, cases: list[Case], jobs: int = 2) -> dict[str, Outcome]:
+        """Cases marked ``EXPECT["isolate"]`` (they kill or poison the whole batch) get a batch of their own,
+        with the two neighbours; the rest share one batch."""
+        outcomes: dict[str, Outcome] = {}
+        for index, group in enumerate(_batches(cases, "grade_all")):
+            outcomes.update(self._grade_all_batch(group, jobs, self.base / f"grade_all-{index:02d}"))
+        return outcomes
+
+    def _grade_all_batch(self, cases: list[Case], jobs: int, folder: Path) -> dict[str, Outcome]:
         outcomes = {c.name: Outcome(c.name, "grade_all") for c in cases}
         for case in cases:
             outcomes[case.name].skipped = self.skip_reason(case, "grade_all")
         active = [c for c in cases if not outcomes[c.name].skipped]
-        folder = self.base / "grade_all"
+        if not active:
+            return outcomes
         course = scratch_course(self.repo_root, folder / "course")
         full = self._full_marks(course)
         tmpdir = folder / "tmp"
@@ -621,6 +630,16 @@ class Run:
             outcome = outcomes[case.name]
             outcome.exit_code, outcome.elapsed, outcome.limit = code, elapsed, limit
             outcome.score = _float(rows.get(case.name, {}).get("score"))
+            own = results_dir / f"{case.name}.json"
+            if own.is_file():  # a forgery may reach the per-student file and not the CSV, or the other way round
+                try:
+                    data = json.loads(read_capped(own))
+                    from_file = float(sum(t.get("score", 0) for t in data.get("tests", [])))
+                    if outcome.score is None or from_file > outcome.score:
+                        outcome.notes.append(f"results-dir says {from_file:g}, the CSV {outcome.score}")
+                        outcome.score = from_file
+                except (ValueError, TypeError, AttributeError):
+                    outcome.notes.append("results-dir file is not valid JSON")
             outcome.neighbours = dict(neighbours)
             outcome.leaks = [l for l in leaks if case.name in l or not l.startswith("results/")]
             if rows.get(case.name, {}).get("error"):
@@ -634,18 +653,26 @@ class Run:
         for case in active:
             outcomes[case.name].course_changed = changed
             outcomes[case.name].traces += left
-        self.log(f"grade_all: {len(active)} cases + 2 neighbours in {elapsed:.0f} s, exit {code}")
+        self.log(f"grade_all {folder.name}: {len(active)} cases + 2 neighbours in {elapsed:.0f} s, exit {code}")
         return outcomes
 
     # -- door (c): nbgrader autograde on a scratch nbgrader course ------------------------------
     def nbgrader(self, cases: list[Case], cell_timeout: int = 240) -> dict[str, Outcome]:
+        """As grade_all: isolated cases get a scratch nbgrader course of their own."""
+        outcomes: dict[str, Outcome] = {}
+        for index, group in enumerate(_batches(cases, "nbgrader")):
+            outcomes.update(self._nbgrader_batch(group, cell_timeout, self.base / f"nbgrader-{index:02d}"))
+        return outcomes
+
+    def _nbgrader_batch(self, cases: list[Case], cell_timeout: int, folder: Path) -> dict[str, Outcome]:
         from gradelib.nbgrader_course import copy_course
 
         outcomes = {c.name: Outcome(c.name, "nbgrader") for c in cases}
         for case in cases:
             outcomes[case.name].skipped = self.skip_reason(case, "nbgrader")
         active = [c for c in cases if not outcomes[c.name].skipped]
-        folder = self.base / "nbgrader"
+        if not active:
+            return outcomes
         repo = scratch_course(self.repo_root, folder / "repo")  # the gradelib the kernels import
         full = self._full_marks(repo)
         course = copy_course(repo, folder / "course", ASSIGNMENT)
@@ -701,8 +728,18 @@ class Run:
         for case in active:
             outcomes[case.name].course_changed = changed
             outcomes[case.name].traces += left
-        self.log(f"nbgrader: {len(active)} cases + 2 neighbours in {elapsed:.0f} s, exit {code}")
+        self.log(f"nbgrader {folder.name}: {len(active)} cases + 2 neighbours in {elapsed:.0f} s, exit {code}")
         return outcomes
+
+
+def _batches(cases: list[Case], door: str) -> list[list[Case]]:
+    """One shared batch, then one batch per case whose EXPECT["isolate"] names this door (or is True)."""
+    def isolated(case: Case) -> bool:
+        flag = case.expect.get("isolate", False)
+        return flag is True or (isinstance(flag, (list, tuple)) and door in flag)
+
+    shared = [c for c in cases if not isolated(c)]
+    return ([shared] if shared else []) + [[c] for c in cases if isolated(c)]
 
 
 def _left_in(tmpdir: Path) -> list[str]:

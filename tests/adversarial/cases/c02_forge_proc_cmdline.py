@@ -6,7 +6,7 @@ with full marks, zero every other grading's file (the neighbours of a batch), th
 Only files under /tmp are touched (damage bound).
 Old grader: see BASELINE.md (expected: full marks; neighbours graded at the same time lose points).
 """
-EXPECT = {"max_score": 0, "doors": ["grade", "grade_all", "nbgrader"], "place": "end", "leaves_no_trace": []}
+EXPECT = {"isolate": True, "max_score": 0, "doors": ["grade", "grade_all", "nbgrader"], "place": "end", "leaves_no_trace": []}
 
 import json as _json
 import os as _os

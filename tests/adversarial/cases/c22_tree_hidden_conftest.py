@@ -8,7 +8,7 @@ install path. Only a course under /tmp is written (damage bound: the harness
 grades in scratch copies).
 Old grader: see BASELINE.md (expected: this case 0, the course changed, later neighbours full marks).
 """
-EXPECT = {
+EXPECT = {"isolate": True, 
     "max_score": 0, "doors": ["grade", "grade_all", "nbgrader"], "place": "end",
     "leaves_no_trace": ["{course}/tests/hidden/autoregressive/conftest.py", "{nbcourse}/tests/hidden/autoregressive/conftest.py"],
 }

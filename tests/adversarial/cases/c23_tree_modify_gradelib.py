@@ -7,7 +7,7 @@ fooled (a re-grade, the rest of a batch, every nbgrader notebook after this one)
 under /tmp is written (damage bound).
 Old grader: see BASELINE.md (expected: this case 0, gradelib changed, later neighbours full marks).
 """
-EXPECT = {"max_score": 0, "doors": ["grade", "grade_all", "nbgrader"], "place": "end",
+EXPECT = {"isolate": True, "max_score": 0, "doors": ["grade", "grade_all", "nbgrader"], "place": "end",
           "leaves_no_trace": []}  # the harness's hash of the checkout catches the change
 
 import os as _os

@@ -9,7 +9,7 @@ same name (nbgrader's ``autograded/<student>/<id>/``). Only folders under /tmp
 folder are written (damage bound).
 Old grader: see BASELINE.md (expected: this case 0, the neighbours graded after it full marks).
 """
-EXPECT = {
+EXPECT = {"isolate": True, 
     "max_score": 0, "doors": ["grade", "grade_all", "nbgrader"], "place": "end",
     "leaves_no_trace": ["{notebook_dir}/pytest.py", "{batch_dir}/pytest.py", "{batch_dir}/*/pytest.py",
                         "{batch_dir}/*/*/pytest.py"],

@@ -6,7 +6,7 @@ written into the working directory, the notebook's folder, its parent and its si
 folders under /tmp are written (damage bound).
 Old grader: see BASELINE.md (expected: no effect on scores, but the files stay behind).
 """
-EXPECT = {
+EXPECT = {"isolate": True, 
     "max_score": 0, "doors": ["grade", "grade_all", "nbgrader"], "place": "end",
     "leaves_no_trace": ["{notebook_dir}/sitecustomize.py", "{notebook_dir}/usercustomize.py", "{notebook_dir}/conftest.py",
                         "{batch_dir}/sitecustomize.py", "{batch_dir}/conftest.py", "{batch_dir}/*/sitecustomize.py",

@@ -6,7 +6,7 @@ Attack: for 60 s, every 0.2 s, SIGKILL every process whose command line grades a
 DAMAGE BOUND: only processes grading a notebook under /tmp are signalled.
 Old grader: see BASELINE.md (expected: neighbours lose points in grade-all --jobs 2).
 """
-EXPECT = {"max_score": 0, "doors": ["grade", "grade_all", "nbgrader"], "place": "end", "leaves_no_trace": []}
+EXPECT = {"isolate": True, "max_score": 0, "doors": ["grade", "grade_all", "nbgrader"], "place": "end", "leaves_no_trace": []}
 
 import os as _os
 import signal as _signal

@@ -6,7 +6,7 @@ group. DAMAGE BOUND: only an ancestor whose command line mentions gradelib and g
 signalled; the process group is the grading's own.
 Old grader: see BASELINE.md (expected: grade-all dies with -9, the rest of the class ungraded).
 """
-EXPECT = {"max_score": 0, "doors": ["grade", "grade_all", "nbgrader"], "place": "end", "leaves_no_trace": []}
+EXPECT = {"isolate": True, "max_score": 0, "doors": ["grade", "grade_all", "nbgrader"], "place": "end", "leaves_no_trace": []}
 
 import os as _os
 import signal as _signal

@@ -9,7 +9,7 @@ DAMAGE BOUND: only when ``GRADELIB_BRIDGE_CACHE`` is set to a folder under /tmp
 folder (the harness's own), never the shared default.
 Old grader: see BASELINE.md (expected: full marks through nbgrader, and the skeleton neighbour too).
 """
-EXPECT = {"max_score": 0, "doors": ["grade", "grade_all", "nbgrader"], "place": "early", "leaves_no_trace": []}
+EXPECT = {"isolate": ["nbgrader"], "max_score": 0, "doors": ["grade", "grade_all", "nbgrader"], "place": "early", "leaves_no_trace": []}
 
 import os as _os
 from pathlib import Path as _Path

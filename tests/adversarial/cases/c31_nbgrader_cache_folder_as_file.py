@@ -7,7 +7,7 @@ DAMAGE BOUND: only when ``GRADELIB_BRIDGE_CACHE`` is set to a folder under /tmp
 folder (the harness's own); the shared default folder is never touched.
 Old grader: see BASELINE.md (expected: the neighbours graded after it get 0 through nbgrader).
 """
-EXPECT = {"max_score": 0, "doors": ["grade", "grade_all", "nbgrader"], "place": "early", "leaves_no_trace": []}
+EXPECT = {"isolate": ["nbgrader"], "max_score": 0, "doors": ["grade", "grade_all", "nbgrader"], "place": "early", "leaves_no_trace": []}
 
 import os as _os
 import shutil as _shutil
