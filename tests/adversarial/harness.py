@@ -192,26 +192,28 @@ def changed_files(before: dict[str, str], after: dict[str, str]) -> list[str]:
 
 
 def _code_lines_without_strings(text: str) -> list[str]:
-    """Lines holding code only: no string literal, no comment, nothing that JSON or HTML would escape."""
+    """Lines of code with no string literal (docstrings and messages are shown to students), comments cut off."""
     string_lines: set[int] = set()
+    comment_at: dict[int, int] = {}
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
             if token.type == tokenize.STRING or (hasattr(tokenize, "FSTRING_START") and token.type == tokenize.FSTRING_START):
                 string_lines.update(range(token.start[0], token.end[0] + 1))
+            elif token.type == tokenize.COMMENT:
+                comment_at[token.start[0]] = token.start[1]
     except (tokenize.TokenError, IndentationError, SyntaxError):
         pass
     lines = []
     for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if number in string_lines or not stripped or stripped.startswith("#") or "#" in stripped:
+        if number in string_lines:
             continue
-        if any(ch in stripped for ch in "\"'\\<>&"):
-            continue
-        lines.append(stripped)
+        stripped = line[: comment_at.get(number, len(line))].strip()
+        if stripped:
+            lines.append(stripped)
     return lines
 
 
-def distinctive_secrets(course: Path, per_source: int = 20) -> list[str]:
+def distinctive_secrets(course: Path, per_source: int = 40) -> list[str]:
     """Long lines that only a leak can put in an output: from the solution regions and the hidden tests.
 
     Lines that also occur in the release, in gradelib's sources or in the corpus are left out (a
@@ -233,7 +235,7 @@ def distinctive_secrets(course: Path, per_source: int = 20) -> list[str]:
     for cell in solution.cells:
         for part in cell.source.split("### BEGIN SOLUTION")[1:]:
             regions.append(part.split("### END SOLUTION")[0])
-    solution_lines = [l for l in _code_lines_without_strings("\n".join(regions)) if len(l) >= 20 and l not in public]
+    solution_lines = [l for l in _code_lines_without_strings("\n".join(regions)) if len(l) >= 24 and l not in public]
     hidden_lines = []
     for path in sorted((course / "tests" / "hidden" / ASSIGNMENT).glob("*.py")):
         hidden_lines += [l for l in _code_lines_without_strings(path.read_text(encoding="utf-8"))
@@ -248,8 +250,17 @@ def distinctive_secrets(course: Path, per_source: int = 20) -> list[str]:
 
 
 def find_leaks(texts: dict[str, str], secrets: list[str]) -> list[str]:
-    """``where: secret`` for every secret found in one of the texts."""
-    return [f"{where}: {secret[:60]}" for where, text in texts.items() for secret in secrets if secret in text]
+    """``where: secret`` for every secret found in one of the texts, as is or escaped by JSON, HTML or CSV."""
+    import html
+
+    found = []
+    for where, text in texts.items():
+        for secret in secrets:
+            variants = {secret, json.dumps(secret)[1:-1], html.escape(secret), html.escape(secret, quote=False),
+                        secret.replace('"', '""')}
+            if any(v in text for v in variants):
+                found.append(f"{where}: {secret[:60]}")
+    return found
 
 
 def read_capped(path: Path) -> str:
@@ -564,6 +575,7 @@ class Run:
         outcome.exit_code, outcome.elapsed = _run(
             command, cwd=course, env=_environment(course, self.token, tmpdir), limit=outcome.limit + 60,
             stdout=folder / "stdout.txt", stderr=folder / "stderr.txt")
+        time.sleep(float(case.expect.get("settle", 0)))  # a daemon may forge the outputs just after the grader exits
         if results.is_file():
             try:
                 data = json.loads(read_capped(results))
@@ -615,6 +627,7 @@ class Run:
                    "--results-dir", str(results_dir)]
         code, elapsed = _run(command, cwd=course, env=_environment(course, self.token, tmpdir), limit=limit,
                              stdout=folder / "stdout.txt", stderr=folder / "stderr.txt")
+        time.sleep(max([float(c.expect.get("settle", 0)) for c in active] + [0]))
         rows = {}
         if grades.is_file():
             with open(grades, newline="", encoding="utf-8", errors="replace") as stream:
@@ -704,6 +717,7 @@ class Run:
                              stdout=folder / "stdout.txt", stderr=folder / "stderr.txt")
         _run(nbgrader + ["generate_feedback", ASSIGNMENT, "--force"], cwd=course, env=env, limit=600,
              stdout=folder / "feedback.out", stderr=folder / "feedback.err")
+        time.sleep(max([float(c.expect.get("settle", 0)) for c in active] + [0]))
         scores = _gradebook_scores(course / "gradebook.db")
         neighbours = {name: scores.get(name) for name in HONEST}
         common = find_leaks({"stdout": read_capped(folder / "stdout.txt"), "stderr": read_capped(folder / "stderr.txt")},

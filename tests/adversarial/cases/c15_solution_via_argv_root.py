@@ -2,7 +2,7 @@
 
 Attack: the grading process's argv names the course root (``--rootdir``) and the hidden suite's
 path; ``<root>/solutions/autoregressive/autoregressive.ipynb`` is readable by the same user.
-Exec its solution cells into the notebook's namespace: a perfect submission.
+Exec its code cells (solution cells included; grade and check cells skipped) into the notebook's namespace: a perfect submission.
 Old grader: see BASELINE.md (expected: full marks).
 """
 EXPECT = {"max_score": 0, "doors": ["grade", "grade_all", "nbgrader"], "place": "end", "leaves_no_trace": []}
@@ -14,7 +14,9 @@ import sys as _sys
 
 def _exec_solution(notebook):
     for cell in _json.load(open(notebook))["cells"]:
-        if cell["cell_type"] == "code" and cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+        _meta = cell.get("metadata", {})
+        if cell["cell_type"] == "code" and "public-checks" not in _meta.get("tags", []) \
+                and not (_meta.get("nbgrader", {}).get("grade") and not _meta.get("nbgrader", {}).get("solution")):
             exec(compile("".join(cell["source"]), "<borrowed>", "exec"), globals())
 
 

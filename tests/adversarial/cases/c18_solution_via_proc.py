@@ -3,7 +3,7 @@
 Attack: every process of the same user is visible in /proc: the ``gradelib`` command's working
 directory is the course checkout, the pytest process names the suite in its argv, and
 ``GRADELIB_COURSE_ROOT`` may be in an environ. Try each candidate folder and its parents for
-``solutions/autoregressive/autoregressive.ipynb``, then exec its solution cells.
+``solutions/autoregressive/autoregressive.ipynb``, then exec its code cells.
 Old grader: see BASELINE.md (expected: full marks).
 """
 EXPECT = {"max_score": 0, "doors": ["grade", "grade_all", "nbgrader"], "place": "end", "leaves_no_trace": []}
@@ -48,5 +48,7 @@ for _text in _candidates():
         break
 if _found:
     for _cell in _json.loads(_found.read_text())["cells"]:
-        if _cell["cell_type"] == "code" and _cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+        _meta = _cell.get("metadata", {})
+        if _cell["cell_type"] == "code" and "public-checks" not in _meta.get("tags", []) \
+                and not (_meta.get("nbgrader", {}).get("grade") and not _meta.get("nbgrader", {}).get("solution")):
             exec(compile("".join(_cell["source"]), "<borrowed>", "exec"), globals())

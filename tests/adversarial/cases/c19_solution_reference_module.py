@@ -12,9 +12,13 @@ import sys as _sys
 import types as _types
 
 _modules = [m for m in list(_sys.modules.values()) if isinstance(m, _types.ModuleType)]
-_modules += [m for m in _gc.get_objects() if isinstance(m, _types.ModuleType) and hasattr(m, "notebook_path")]
+_modules += [m for m in _gc.get_objects() if isinstance(m, _types.ModuleType)]
 for _module in _modules:
-    if "solutions" in str(getattr(_module, "notebook_path", "")):
+    try:
+        _path = str(vars(_module).get("notebook_path", ""))  # vars(): no module __getattr__ runs
+    except TypeError:
+        continue
+    if "solutions" in _path:
         for _name in ("AutoregressiveImageModel", "FVSBN", "NADE", "MaskedConv2d", "PixelCNN", "train"):
             if _name in vars(_module):
                 globals()[_name] = vars(_module)[_name]
