@@ -114,16 +114,29 @@ def load_cases(patterns: str | None = None) -> list[Case]:
     return cases
 
 
-def sandbox_capabilities() -> dict | None:
-    """What the grader's sandbox says it enforces, or None when gradelib has no sandbox (ImportError)."""
+def sandbox_capabilities(repo_root: Path = REPO_ROOT) -> dict | None:
+    """What the sandbox of the grader UNDER TEST says it enforces, or None when it has none.
+
+    Asked in a subprocess whose PYTHONPATH is ``repo_root`` (the checkout under test), and only
+    believed when ``gradelib.sandbox`` is imported from that checkout: an editable install of another
+    checkout must not lend its sandbox to this one. Any error (ImportError included) means no sandbox.
+    """
+    code = (
+        "import json, sys, gradelib\n"
+        "from gradelib.sandbox import capabilities\n"
+        "import gradelib.sandbox as s\n"
+        "print(json.dumps({'file': s.__file__, 'capabilities': dict(capabilities())}, default=str))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(repo_root))
     try:
-        from gradelib.sandbox import capabilities  # type: ignore[attr-defined]
-    except ImportError:
+        done = subprocess.run([sys.executable, "-c", code], cwd=repo_root, env=env, capture_output=True, text=True,
+                              timeout=120)
+        answer = json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
         return None
-    try:
-        return dict(capabilities())
-    except Exception:  # noqa: BLE001 - a broken hook counts as no sandbox
+    if not answer or not str(Path(answer["file"]).resolve()).startswith(str(Path(repo_root).resolve()) + os.sep):
         return None
+    return answer["capabilities"]
 
 
 def marker_for(run_id: str, case: Case) -> str:
@@ -504,7 +517,7 @@ class Run:
         self.timeout = timeout
         self.log = log
         self.canary = Canary()
-        self.capabilities = sandbox_capabilities()
+        self.capabilities = sandbox_capabilities(self.repo_root)
         self._pristine = scratch_course(self.repo_root, self.base / "pristine")
         self.secrets = distinctive_secrets(self._pristine)
         self.full_marks: float | None = None
