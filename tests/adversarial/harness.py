@@ -63,7 +63,9 @@ MARKER_PLACEHOLDER = "__ADV_MARKER__"
 RUN_ENV = "GRADELIB_ADV_RUN"  # set on every grader command: its children inherit it
 CANARY_PORTS = range(47000, 47100)
 LISTENER_PORTS = range(47100, 47200)
-HONEST = {"zzz_honest_skeleton": "skeleton", "zzz_honest_solution": "solution"}
+#: Honest neighbours of every batch; sorted after the cases, so with --jobs 2 the last ones start after an
+#: attack has loaded (a poisoned folder, hidden suite or gradelib shows on them).
+HONEST = {"zzz_honest_skeleton": "skeleton", "zzz_honest_solution": "solution", "zzz_honest_zlate_skeleton": "skeleton"}
 GRADE_TIMEOUT = 90.0  # --timeout of the grader (whole suite), seconds
 GRACE = 60.0  # what the door may take above its own --timeout
 MAX_READ = 64 * 2**20  # bytes of any output scanned for leaks
@@ -679,7 +681,7 @@ class Run:
         for case in active:
             outcomes[case.name].course_changed = changed
             outcomes[case.name].traces += left
-        self.log(f"grade_all {folder.name}: {len(active)} cases + 2 neighbours in {elapsed:.0f} s, exit {code}")
+        self.log(f"grade_all {folder.name}: {len(active)} cases + {len(HONEST)} neighbours in {elapsed:.0f} s, exit {code}")
         return outcomes
 
     # -- door (c): nbgrader autograde on a scratch nbgrader course ------------------------------
@@ -755,7 +757,7 @@ class Run:
         for case in active:
             outcomes[case.name].course_changed = changed
             outcomes[case.name].traces += left
-        self.log(f"nbgrader {folder.name}: {len(active)} cases + 2 neighbours in {elapsed:.0f} s, exit {code}")
+        self.log(f"nbgrader {folder.name}: {len(active)} cases + {len(HONEST)} neighbours in {elapsed:.0f} s, exit {code}")
         return outcomes
 
 

