@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import csv
 import fnmatch
 import glob
@@ -131,8 +132,9 @@ def sandbox_capabilities(repo_root: Path = REPO_ROOT) -> dict | None:
     )
     env = dict(os.environ, PYTHONPATH=str(repo_root))
     try:
-        done = subprocess.run([sys.executable, "-c", code], cwd=repo_root, env=env, capture_output=True, text=True,
-                              timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-c", code], cwd=repo_root, env=env, capture_output=True, text=True, timeout=120
+        )
         answer = json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 else None
     except (OSError, subprocess.SubprocessError, ValueError, IndexError):
         return None
@@ -155,7 +157,8 @@ def build_notebook(case: Case, course: Path, destination: Path, marker: str) -> 
     cell = nbformat.v4.new_code_cell(case.source.replace(MARKER_PLACEHOLDER, marker))
     if case.expect.get("place") == "early":
         first_grade = next(
-            i for i, c in enumerate(notebook.cells)
+            i
+            for i, c in enumerate(notebook.cells)
             if c.get("metadata", {}).get("nbgrader", {}).get("grade") and not c["metadata"]["nbgrader"].get("solution")
         )
         notebook.cells.insert(first_grade, cell)
@@ -179,8 +182,20 @@ def build_honest(kind: str, course: Path, destination: Path) -> Path:
 # --------------------------------------------------------------------------------------------
 # The scratch course, its digest, its secrets
 # --------------------------------------------------------------------------------------------
-_IGNORE = shutil.ignore_patterns(".git", "__pycache__", "*.pyc", "*.egg-info", ".pytest_cache", "submitted",
-                                 "autograded", "feedback", "gradebook.db", ".nbgrader.log", "MNIST", "cache")
+_IGNORE = shutil.ignore_patterns(
+    ".git",
+    "__pycache__",
+    "*.pyc",
+    "*.egg-info",
+    ".pytest_cache",
+    "submitted",
+    "autograded",
+    "feedback",
+    "gradebook.db",
+    ".nbgrader.log",
+    "MNIST",
+    "cache",
+)
 
 
 def scratch_course(repo_root: Path, destination: Path) -> Path:
@@ -189,8 +204,9 @@ def scratch_course(repo_root: Path, destination: Path) -> Path:
     return destination
 
 
-def tree_digest(root: Path, parts=("gradelib", "tests", "solutions", "assignments", "nbgrader_config.py",
-                                   "pyproject.toml")) -> dict[str, str]:
+def tree_digest(
+    root: Path, parts=("gradelib", "tests", "solutions", "assignments", "nbgrader_config.py", "pyproject.toml")
+) -> dict[str, str]:
     """sha256 of every file under ``parts`` of ``root`` (caches excluded): compare before and after."""
     digest = {}
     for part in parts:
@@ -212,7 +228,9 @@ def _code_lines_without_strings(text: str) -> list[str]:
     comment_at: dict[int, int] = {}
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type == tokenize.STRING or (hasattr(tokenize, "FSTRING_START") and token.type == tokenize.FSTRING_START):
+            if token.type == tokenize.STRING or (
+                hasattr(tokenize, "FSTRING_START") and token.type == tokenize.FSTRING_START
+            ):
                 string_lines.update(range(token.start[0], token.end[0] + 1))
             elif token.type == tokenize.COMMENT:
                 comment_at[token.start[0]] = token.start[1]
@@ -253,8 +271,9 @@ def distinctive_secrets(course: Path, per_source: int = 40) -> list[str]:
     solution_lines = [l for l in _code_lines_without_strings("\n".join(regions)) if len(l) >= 24 and l not in public]
     hidden_lines = []
     for path in sorted((course / "tests" / "hidden" / ASSIGNMENT).glob("*.py")):
-        hidden_lines += [l for l in _code_lines_without_strings(path.read_text(encoding="utf-8"))
-                         if len(l) >= 36 and l not in public]
+        hidden_lines += [
+            l for l in _code_lines_without_strings(path.read_text(encoding="utf-8")) if len(l) >= 36 and l not in public
+        ]
 
     def pick(lines: list[str]) -> list[str]:
         unique = list(dict.fromkeys(lines))
@@ -271,8 +290,13 @@ def find_leaks(texts: dict[str, str], secrets: list[str]) -> list[str]:
     found = []
     for where, text in texts.items():
         for secret in secrets:
-            variants = {secret, json.dumps(secret)[1:-1], html.escape(secret), html.escape(secret, quote=False),
-                        secret.replace('"', '""')}
+            variants = {
+                secret,
+                json.dumps(secret)[1:-1],
+                html.escape(secret),
+                html.escape(secret, quote=False),
+                secret.replace('"', '""'),
+            }
             if any(v in text for v in variants):
                 found.append(f"{where}: {secret[:60]}")
     return found
@@ -324,10 +348,8 @@ def marked_processes(markers: list[str], run_token: str) -> dict[str, list[tuple
 def kill_processes(processes: list[tuple[int, str]]) -> None:
     """SIGKILL processes that this run's graders started (found by :func:`marked_processes`)."""
     for pid, _ in processes:
-        try:
+        with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
 
 
 def existing_traces(patterns: list[str], values: dict[str, str], marker: str) -> list[str]:
@@ -353,10 +375,8 @@ def remove_traces(paths: list[str]) -> None:
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path, ignore_errors=True)
         else:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(path)
-            except OSError:
-                pass
 
 
 class Canary:
@@ -389,10 +409,8 @@ class Canary:
                 continue
             with conn:
                 conn.settimeout(1)
-                try:
+                with contextlib.suppress(OSError):
                     self.heard.append(conn.recv(64).decode(errors="replace"))
-                except OSError:
-                    pass
 
     def close(self) -> None:
         if self.port is not None:
@@ -474,13 +492,15 @@ def problems(outcome: Outcome, case: Case | None, full_marks: float | None = Non
 
 def _environment(course: Path, run_token: str, tmpdir: Path, extra: dict | None = None) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "PYTHONPATH": str(course),  # the scratch copy's gradelib wins over any installed one
-        "PATH": str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""),
-        RUN_ENV: run_token,
-        "TMPDIR": str(tmpdir),
-        "PYTHONDONTWRITEBYTECODE": "1",
-    })
+    env.update(
+        {
+            "PYTHONPATH": str(course),  # the scratch copy's gradelib wins over any installed one
+            "PATH": str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""),
+            RUN_ENV: run_token,
+            "TMPDIR": str(tmpdir),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
     for name in ("GRADELIB_COURSE_ROOT", "GRADELIB_NOTEBOOK", "GRADELIB_BRIDGE_CACHE", "NBGRADER_EXECUTION"):
         env.pop(name, None)
     env.update(extra or {})
@@ -491,16 +511,15 @@ def _run(command: list[str], *, cwd: Path, env: dict, limit: float, stdout: Path
     """Run a command in a session of its own, output to files; kill its group at ``limit``. (exit code, seconds)"""
     started = time.monotonic()
     with open(stdout, "wb") as out, open(stderr, "wb") as err:
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True
+        )
         try:
             code = process.wait(timeout=limit)
         except subprocess.TimeoutExpired:
             code = -999
-        try:
+        with contextlib.suppress(OSError):
             os.killpg(process.pid, signal.SIGKILL)
-        except OSError:
-            pass
         process.wait()
     return code, time.monotonic() - started
 
@@ -508,8 +527,9 @@ def _run(command: list[str], *, cwd: Path, env: dict, limit: float, stdout: Path
 class Run:
     """One harness run: a base folder under /tmp, a run token, a canary; doors are methods."""
 
-    def __init__(self, repo_root: Path = REPO_ROOT, base: Path | None = None, timeout: float = GRADE_TIMEOUT,
-                 log=print) -> None:
+    def __init__(
+        self, repo_root: Path = REPO_ROOT, base: Path | None = None, timeout: float = GRADE_TIMEOUT, log=print
+    ) -> None:
         self.repo_root = Path(repo_root).resolve()
         self.base = Path(base or tempfile.mkdtemp(prefix="gradelib-adv-", dir="/tmp")).resolve()
         if not str(self.base).startswith("/tmp/"):
@@ -537,8 +557,14 @@ class Run:
         return ""
 
     # -- common bookkeeping ------------------------------------------------------------------
-    def _after(self, outcomes: dict[str, Outcome], cases: dict[str, Case], markers: dict[str, str],
-               values: dict[str, dict[str, str]], canary_before: int) -> None:
+    def _after(
+        self,
+        outcomes: dict[str, Outcome],
+        cases: dict[str, Case],
+        markers: dict[str, str],
+        values: dict[str, dict[str, str]],
+        canary_before: int,
+    ) -> None:
         time.sleep(1.0)  # let a process that was about to fork do so
         found = marked_processes(list(markers.values()), self.token)
         listeners = surviving_listeners(list(markers.values()))
@@ -557,16 +583,24 @@ class Run:
                 outcome.notes.append(f"{len(unattributed)} unmarked process(es) of this door outlived it")
         for processes in found.values():
             kill_processes(processes)
-        for name, outcome in outcomes.items():
+        for outcome in outcomes.values():
             remove_traces(outcome.traces)
 
     def _full_marks(self, course: Path) -> float:
         if self.full_marks is None:
             env = _environment(course, self.token, self.base)
-            code = ("import json, sys; from gradelib.grader import collect_suite; from pathlib import Path; "
-                    f"print(collect_suite({ASSIGNMENT!r}, Path(sys.argv[1])).max_score)")
-            done = subprocess.run([sys.executable, "-c", code, str(course)], env=env, cwd=course, capture_output=True,
-                                  text=True, timeout=600)
+            code = (
+                "import json, sys; from gradelib.grader import collect_suite; from pathlib import Path; "
+                f"print(collect_suite({ASSIGNMENT!r}, Path(sys.argv[1])).max_score)"
+            )
+            done = subprocess.run(
+                [sys.executable, "-c", code, str(course)],
+                env=env,
+                cwd=course,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
             self.full_marks = float(done.stdout.strip().splitlines()[-1])
         return self.full_marks
 
@@ -585,11 +619,27 @@ class Run:
         results = folder / "results.json"
         before = tree_digest(course)
         canary_before = len(self.canary.heard)
-        command = [sys.executable, "-m", "gradelib.cli.main", "grade", str(notebook), "--assignment", ASSIGNMENT,
-                   "--timeout", f"{self.timeout:g}", "--results", str(results)]
+        command = [
+            sys.executable,
+            "-m",
+            "gradelib.cli.main",
+            "grade",
+            str(notebook),
+            "--assignment",
+            ASSIGNMENT,
+            "--timeout",
+            f"{self.timeout:g}",
+            "--results",
+            str(results),
+        ]
         outcome.exit_code, outcome.elapsed = _run(
-            command, cwd=course, env=_environment(course, self.token, tmpdir), limit=outcome.limit + 60,
-            stdout=folder / "stdout.txt", stderr=folder / "stderr.txt")
+            command,
+            cwd=course,
+            env=_environment(course, self.token, tmpdir),
+            limit=outcome.limit + 60,
+            stdout=folder / "stdout.txt",
+            stderr=folder / "stderr.txt",
+        )
         time.sleep(float(case.expect.get("settle", 0)))  # a daemon may forge the outputs just after the grader exits
         if results.is_file():
             try:
@@ -598,10 +648,21 @@ class Run:
                 outcome.max_score = float(sum(t.get("max_score", 0) for t in data.get("tests", [])))
             except (ValueError, TypeError, AttributeError):
                 outcome.notes.append("results.json is not valid")
-        outcome.leaks = find_leaks({"results.json": read_capped(results), "stdout": read_capped(folder / "stdout.txt"),
-                                    "stderr": read_capped(folder / "stderr.txt")}, self.secrets)
-        values = {"course": str(course), "nbcourse": "", "notebook_dir": str(notebook.parent),
-                  "batch_dir": str(notebook.parent.parent), "tmp": "/tmp"}
+        outcome.leaks = find_leaks(
+            {
+                "results.json": read_capped(results),
+                "stdout": read_capped(folder / "stdout.txt"),
+                "stderr": read_capped(folder / "stderr.txt"),
+            },
+            self.secrets,
+        )
+        values = {
+            "course": str(course),
+            "nbcourse": "",
+            "notebook_dir": str(notebook.parent),
+            "batch_dir": str(notebook.parent.parent),
+            "tmp": "/tmp",
+        }
         self._after({case.name: outcome}, {case.name: case}, {case.name: marker}, {case.name: values}, canary_before)
         outcome.traces += _left_in(tmpdir)
         outcome.course_changed = changed_files(before, tree_digest(course))
@@ -624,7 +685,7 @@ class Run:
         if not active:
             return outcomes
         course = scratch_course(self.repo_root, folder / "course")
-        full = self._full_marks(course)
+        self._full_marks(course)
         tmpdir = folder / "tmp"
         tmpdir.mkdir(parents=True)
         batch = folder / "batch"
@@ -637,19 +698,42 @@ class Run:
         canary_before = len(self.canary.heard)
         limit = (len(active) + 2) * (self.timeout + 30) / max(jobs, 1) + 300
         grades, results_dir = folder / "grades.csv", folder / "results"
-        command = [sys.executable, "-m", "gradelib.cli.main", "grade-all", str(batch), "--assignment", ASSIGNMENT,
-                   "--jobs", str(jobs), "--timeout", f"{self.timeout:g}", "--csv", str(grades),
-                   "--results-dir", str(results_dir)]
-        code, elapsed = _run(command, cwd=course, env=_environment(course, self.token, tmpdir), limit=limit,
-                             stdout=folder / "stdout.txt", stderr=folder / "stderr.txt")
+        command = [
+            sys.executable,
+            "-m",
+            "gradelib.cli.main",
+            "grade-all",
+            str(batch),
+            "--assignment",
+            ASSIGNMENT,
+            "--jobs",
+            str(jobs),
+            "--timeout",
+            f"{self.timeout:g}",
+            "--csv",
+            str(grades),
+            "--results-dir",
+            str(results_dir),
+        ]
+        code, elapsed = _run(
+            command,
+            cwd=course,
+            env=_environment(course, self.token, tmpdir),
+            limit=limit,
+            stdout=folder / "stdout.txt",
+            stderr=folder / "stderr.txt",
+        )
         time.sleep(max([float(c.expect.get("settle", 0)) for c in active] + [0]))
         rows = {}
         if grades.is_file():
             with open(grades, newline="", encoding="utf-8", errors="replace") as stream:
                 rows = {row["student"]: row for row in csv.DictReader(stream)}
         neighbours = {name: _float(rows.get(name, {}).get("score")) for name in HONEST}
-        texts = {"grades.csv": read_capped(grades), "stdout": read_capped(folder / "stdout.txt"),
-                 "stderr": read_capped(folder / "stderr.txt")}
+        texts = {
+            "grades.csv": read_capped(grades),
+            "stdout": read_capped(folder / "stdout.txt"),
+            "stderr": read_capped(folder / "stderr.txt"),
+        }
         for path in sorted(results_dir.glob("*.json")) if results_dir.is_dir() else []:
             if path.stem not in HONEST:
                 texts[f"results/{path.name}"] = read_capped(path)
@@ -672,16 +756,27 @@ class Run:
             outcome.leaks = [l for l in leaks if case.name in l or not l.startswith("results/")]
             if rows.get(case.name, {}).get("error"):
                 outcome.notes.append(rows[case.name]["error"][:120])
-        values = {c.name: {"course": str(course), "nbcourse": "", "notebook_dir": str(batch / c.name),
-                           "batch_dir": str(batch), "tmp": "/tmp"} for c in active}
-        self._after({c.name: outcomes[c.name] for c in active}, {c.name: c for c in active}, markers, values,
-                    canary_before)
+        values = {
+            c.name: {
+                "course": str(course),
+                "nbcourse": "",
+                "notebook_dir": str(batch / c.name),
+                "batch_dir": str(batch),
+                "tmp": "/tmp",
+            }
+            for c in active
+        }
+        self._after(
+            {c.name: outcomes[c.name] for c in active}, {c.name: c for c in active}, markers, values, canary_before
+        )
         changed = changed_files(before, tree_digest(course))
         left = _left_in(tmpdir)
         for case in active:
             outcomes[case.name].course_changed = changed
             outcomes[case.name].traces += left
-        self.log(f"grade_all {folder.name}: {len(active)} cases + {len(HONEST)} neighbours in {elapsed:.0f} s, exit {code}")
+        self.log(
+            f"grade_all {folder.name}: {len(active)} cases + {len(HONEST)} neighbours in {elapsed:.0f} s, exit {code}"
+        )
         return outcomes
 
     # -- door (c): nbgrader autograde on a scratch nbgrader course ------------------------------
@@ -702,15 +797,16 @@ class Run:
         if not active:
             return outcomes
         repo = scratch_course(self.repo_root, folder / "repo")  # the gradelib the kernels import
-        full = self._full_marks(repo)
+        self._full_marks(repo)
         course = copy_course(repo, folder / "course", ASSIGNMENT)
         with open(course / "nbgrader_config.py", "a", encoding="utf-8") as stream:
             stream.write(f"\nc.Execute.timeout = {cell_timeout}  # the harness's bound\n")
         tmpdir = folder / "tmp"
         tmpdir.mkdir(parents=True)
         cache = folder / "bridge-cache"
-        env = _environment(repo, self.token, tmpdir, {"GRADELIB_BRIDGE_CACHE": str(cache),
-                                                      "GRADELIB_TIMEOUT": f"{self.timeout:g}"})
+        env = _environment(
+            repo, self.token, tmpdir, {"GRADELIB_BRIDGE_CACHE": str(cache), "GRADELIB_TIMEOUT": f"{self.timeout:g}"}
+        )
         markers = {c.name: marker_for(self.token, c) for c in active}
         staging = folder / "staging"
         for case in active:
@@ -723,46 +819,77 @@ class Run:
             target.mkdir(parents=True)
             shutil.copy(staging / student / f"{ASSIGNMENT}.ipynb", target / f"{ASSIGNMENT}.ipynb")
         nbgrader = [sys.executable, "-m", "nbgrader"]
-        code, _ = _run(nbgrader + ["generate_assignment", ASSIGNMENT, "--force"], cwd=course, env=env, limit=600,
-                       stdout=folder / "generate.out", stderr=folder / "generate.err")
+        code, _ = _run(
+            nbgrader + ["generate_assignment", ASSIGNMENT, "--force"],
+            cwd=course,
+            env=env,
+            limit=600,
+            stdout=folder / "generate.out",
+            stderr=folder / "generate.err",
+        )
         before = tree_digest(course, parts=("solutions", "tests")) | tree_digest(repo)
         canary_before = len(self.canary.heard)
         limit = len(students) * (cell_timeout + 60) + 300
-        code, elapsed = _run(nbgrader + ["autograde", ASSIGNMENT, "--force"], cwd=course, env=env, limit=limit,
-                             stdout=folder / "stdout.txt", stderr=folder / "stderr.txt")
-        _run(nbgrader + ["generate_feedback", ASSIGNMENT, "--force"], cwd=course, env=env, limit=600,
-             stdout=folder / "feedback.out", stderr=folder / "feedback.err")
+        code, elapsed = _run(
+            nbgrader + ["autograde", ASSIGNMENT, "--force"],
+            cwd=course,
+            env=env,
+            limit=limit,
+            stdout=folder / "stdout.txt",
+            stderr=folder / "stderr.txt",
+        )
+        _run(
+            nbgrader + ["generate_feedback", ASSIGNMENT, "--force"],
+            cwd=course,
+            env=env,
+            limit=600,
+            stdout=folder / "feedback.out",
+            stderr=folder / "feedback.err",
+        )
         time.sleep(max([float(c.expect.get("settle", 0)) for c in active] + [0]))
         scores = _gradebook_scores(course / "gradebook.db")
         neighbours = {name: scores.get(name) for name in HONEST}
-        common = find_leaks({"stdout": read_capped(folder / "stdout.txt"), "stderr": read_capped(folder / "stderr.txt")},
-                            self.secrets)
+        common = find_leaks(
+            {"stdout": read_capped(folder / "stdout.txt"), "stderr": read_capped(folder / "stderr.txt")}, self.secrets
+        )
         for case in active:
             outcome = outcomes[case.name]
             outcome.exit_code, outcome.elapsed, outcome.limit = code, elapsed, limit
             outcome.score = scores.get(case.name)
             outcome.neighbours = dict(neighbours)
             texts = {}
-            for path in list((course / "feedback" / case.name).rglob("*.html")) + \
-                    list((course / "autograded" / case.name).rglob("*.ipynb")):
+            for path in list((course / "feedback" / case.name).rglob("*.html")) + list(
+                (course / "autograded" / case.name).rglob("*.ipynb")
+            ):
                 texts[str(path.relative_to(course))] = read_capped(path)
             outcome.leaks = common + find_leaks(texts, self.secrets)
-        values = {c.name: {"course": str(repo), "nbcourse": str(course),
-                           "notebook_dir": str(course / "autograded" / c.name / ASSIGNMENT),
-                           "batch_dir": str(course / "autograded"), "tmp": "/tmp"} for c in active}
-        self._after({c.name: outcomes[c.name] for c in active}, {c.name: c for c in active}, markers, values,
-                    canary_before)
+        values = {
+            c.name: {
+                "course": str(repo),
+                "nbcourse": str(course),
+                "notebook_dir": str(course / "autograded" / c.name / ASSIGNMENT),
+                "batch_dir": str(course / "autograded"),
+                "tmp": "/tmp",
+            }
+            for c in active
+        }
+        self._after(
+            {c.name: outcomes[c.name] for c in active}, {c.name: c for c in active}, markers, values, canary_before
+        )
         changed = changed_files(before, tree_digest(course, parts=("solutions", "tests")) | tree_digest(repo))
         left = _left_in(tmpdir)
         for case in active:
             outcomes[case.name].course_changed = changed
             outcomes[case.name].traces += left
-        self.log(f"nbgrader {folder.name}: {len(active)} cases + {len(HONEST)} neighbours in {elapsed:.0f} s, exit {code}")
+        self.log(
+            f"nbgrader {folder.name}: {len(active)} cases + {len(HONEST)} neighbours in {elapsed:.0f} s, exit {code}"
+        )
         return outcomes
 
 
 def _batches(cases: list[Case], door: str) -> list[list[Case]]:
     """One shared batch, then one batch per case whose EXPECT["isolate"] names this door (or is True)."""
+
     def isolated(case: Case) -> bool:
         flag = case.expect.get("isolate", False)
         return flag is True or (isinstance(flag, (list, tuple)) and door in flag)
@@ -800,8 +927,13 @@ def _gradebook_scores(database: Path) -> dict[str, float]:
 # --------------------------------------------------------------------------------------------
 # A whole run, and its table
 # --------------------------------------------------------------------------------------------
-def run_corpus(doors: list[str], patterns: str | None = None, repo_root: Path = REPO_ROOT, log=print,
-               timeout: float = GRADE_TIMEOUT) -> tuple[list[Case], dict[tuple[str, str], Outcome], float, Run]:
+def run_corpus(
+    doors: list[str],
+    patterns: str | None = None,
+    repo_root: Path = REPO_ROOT,
+    log=print,
+    timeout: float = GRADE_TIMEOUT,
+) -> tuple[list[Case], dict[tuple[str, str], Outcome], float, Run]:
     cases = load_cases(patterns)
     run = Run(repo_root, timeout=timeout, log=log)
     outcomes: dict[tuple[str, str], Outcome] = {}
@@ -811,8 +943,10 @@ def run_corpus(doors: list[str], patterns: str | None = None, repo_root: Path = 
             for case in cases:
                 outcome = run.grade(case)
                 outcomes[(case.name, "grade")] = outcome
-                log(f"grade {case.name}: score {outcome.score} exit {outcome.exit_code} {outcome.elapsed:.0f}s "
-                    f"{outcome.skipped or '; '.join(problems(outcome, case, run.full_marks)) or 'held'}")
+                log(
+                    f"grade {case.name}: score {outcome.score} exit {outcome.exit_code} {outcome.elapsed:.0f}s "
+                    f"{outcome.skipped or '; '.join(problems(outcome, case, run.full_marks)) or 'held'}"
+                )
         if "grade_all" in doors:
             for name, outcome in run.grade_all(cases).items():
                 outcomes[(name, "grade_all")] = outcome
@@ -824,8 +958,9 @@ def run_corpus(doors: list[str], patterns: str | None = None, repo_root: Path = 
     return cases, outcomes, time.monotonic() - started, run
 
 
-def markdown_table(cases: list[Case], outcomes: dict[tuple[str, str], Outcome], doors: list[str],
-                   full_marks: float | None) -> str:
+def markdown_table(
+    cases: list[Case], outcomes: dict[tuple[str, str], Outcome], doors: list[str], full_marks: float | None
+) -> str:
     lines = ["| case | " + " | ".join(doors) + " |", "| --- | " + " | ".join("---" for _ in doors) + " |"]
     for case in cases:
         cells = []
