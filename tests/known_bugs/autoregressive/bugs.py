@@ -295,6 +295,46 @@ BUGS: list[Bug] = [
         ],
         message_mentions="changed self.weight in place",
     ),
+    Bug(
+        name="training_loss_sign_flipped",
+        description="_common_step returns (and logs) the log-likelihood instead of the NLL: training maximises the NLL",
+        cell="base_model",
+        edits=[("        nll = -self.log_prob(images).mean()  # scalar, nats per image",
+                "        nll = self.log_prob(images).mean()  # scalar, nats per image")],
+        fails=["training::test_training_logs_and_lowers_nll", "training::test_validation_and_test_steps_log_nll",
+               "training::test_pixelcnn_trains", "quality"],
+        message_mentions="wrong sign",
+    ),
+    Bug(
+        name="log_prob_double_sigmoid",
+        description="log_prob passes sigmoid(logits) to binary_cross_entropy_with_logits (a double sigmoid)",
+        cell="base_model",
+        edits=[("""        log_lik = -F.binary_cross_entropy_with_logits(logits, x, reduction="none")  # (B, 1, H, W), nats""",
+                """        log_lik = -F.binary_cross_entropy_with_logits(torch.sigmoid(logits), x, reduction="none")  # (B, 1, H, W)""")],
+        fails=["log_prob::test_log_prob_matches_reference", "log_prob::test_log_prob_of_fair_coins",
+               "log_prob::test_log_prob_is_stable_for_large_logits", "training", "quality"],
+        message_mentions="sigmoid is applied twice",
+    ),
+    Bug(
+        name="pixelcnn_relu_on_logits",
+        description="PixelCNN's forward applies a ReLU after output_conv, so no logit is negative",
+        cell="pixelcnn",
+        edits=[("        logits = self.output_conv(h)  # (B, 1, H, W)",
+                "        logits = F.relu(self.output_conv(h))  # (B, 1, H, W)")],
+        fails=["pixelcnn::test_pixelcnn_is_autoregressive", "pixelcnn::test_pixelcnn_is_normalised",
+               "pixelcnn::test_pixelcnn_logits_match_reference", "quality::test_pixelcnn_test_nll",
+               "training::test_pixelcnn_trains"],
+        message_mentions="ReLU",
+    ),
+    Bug(
+        name="pixelcnn_hidden_kernel_fixed",
+        description="PixelCNN's hidden layers use kernel 3 whatever hidden_kernel_size says",
+        cell="pixelcnn",
+        edits=[("MaskedConv2d(\"B\", hidden_channels, hidden_channels, hidden_kernel_size) for _ in range(num_hidden_layers)",
+                "MaskedConv2d(\"B\", hidden_channels, hidden_channels, 3) for _ in range(num_hidden_layers)")],
+        fails=["pixelcnn::test_pixelcnn_logits_match_reference"],
+        message_mentions="hidden_kernel_size",
+    ),
 ]
 
 #: Other correct ways to write the TODOs: each must get full marks from the whole hidden suite.
@@ -381,5 +421,40 @@ CORRECT_VARIANTS: list[Bug] = [
              "return F.conv2d(x, self.weight * self.mask, self.bias, self.stride, self.padding, self.dilation, self.groups)"),
         ],
         also_graded=["masked_conv", "pixelcnn"],
+    ),
+    Bug(
+        name="mask_as_parametrization",
+        description="MaskedConv2d's mask registered with torch.nn.utils.parametrize (weight = original * mask)",
+        cell="masked_conv",
+        edits=[
+            ("""        self.register_buffer("mask", mask)""",
+             """        self.register_buffer("mask", mask)
+        torch.nn.utils.parametrize.register_parametrization(self, "weight", _MaskWeight(mask))"""),
+            ("        return self._conv_forward(x, self.weight * self.mask, self.bias)",
+             "        return self._conv_forward(x, self.weight, self.bias)  # the parametrisation masks it"),
+            ("class MaskedConv2d(nn.Conv2d):",
+             """import torch.nn.utils.parametrize
+
+
+class _MaskWeight(nn.Module):
+    def __init__(self, mask: Tensor) -> None:
+        super().__init__()
+        self.register_buffer("mask", mask.clone())
+
+    def forward(self, weight: Tensor) -> Tensor:
+        return weight * self.mask
+
+
+class MaskedConv2d(nn.Conv2d):"""),
+        ],
+        also_graded=["masked_conv", "pixelcnn"],
+    ),
+    Bug(
+        name="training_logs_per_epoch",
+        description="_common_step logs the NLL with on_step=False, on_epoch=True",
+        cell="base_model",
+        edits=[("""        self.log(f"{stage}/nll_nats", nll, prog_bar=True)""",
+                """        self.log(f"{stage}/nll_nats", nll, prog_bar=True, on_step=False, on_epoch=True)""")],
+        also_graded=["training"],
     ),
 ]
