@@ -129,6 +129,11 @@ class SubmissionProcess:
     # ---------------------------------------------------------------- life cycle
     def start(self, timeout: float) -> LoadReport:
         """Start the process and load the notebook; raises ChannelTimeout if loading takes longer than ``timeout``."""
+        self.launch()
+        return self.wait_loaded(timeout)
+
+    def launch(self) -> None:
+        """Start the process and send it the notebook, without waiting: it loads while the caller goes on."""
         ours, theirs = socket.socketpair()
         log = open(self.private / "submission.log", "wb")  # noqa: SIM115 - closed once the child has it
         command, program, cwd = self._command(theirs.fileno())
@@ -145,6 +150,11 @@ class SubmissionProcess:
         self._watcher.start()
         self.channel.send({"cells": [[c.number, c.source, c.grade_id] for c in self.cells],
                            "cell_timeout": self.cell_timeout, "cpu_threads": self.cpu_threads})
+
+    def wait_loaded(self, timeout: float) -> LoadReport:
+        """Wait for the notebook to finish loading (:meth:`launch` first); ChannelTimeout after ``timeout`` s."""
+        if self.channel is None:
+            raise ChannelClosed("the submission process was not launched")
         reply = self.channel.recv(timeout=timeout)
         hello = reply.get("hello") if isinstance(reply, dict) else None
         if not isinstance(hello, dict):
