@@ -13,7 +13,8 @@ One module per job:
 - :mod:`~gradelib.checks.complexity`: :func:`count_work`, :func:`assert_work_scales` (O(n) versus O(n^2));
 - :mod:`~gradelib.checks.honesty`: :func:`assert_responds` (a property that a constant satisfies pays
   only for computed outputs);
-- :mod:`~gradelib.checks.likelihood`: :func:`bernoulli_log_prob` (the grader's own log-likelihood).
+- :mod:`~gradelib.checks.likelihood`: :func:`bernoulli_log_prob` (the grader's own log-likelihood);
+- :mod:`~gradelib.checks.latent`: the grader's Gaussian KL, mixture and linear-Gaussian log-likelihoods.
 """
 
 from gradelib.checks.autoregressive import (
