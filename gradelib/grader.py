@@ -45,7 +45,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class GradingOptions:
-    """How to grade; the command line, the nbgrader bridge and the API share these defaults (``gradelib.settings``).
+    """How to grade; the command line, the nbgrader door and the API share these defaults (``gradelib.settings``).
 
     Attributes:
         device: ``auto``, ``cpu`` or ``cuda``.

@@ -24,6 +24,7 @@ import nbformat
 
 from gradelib.course import Course
 from gradelib.grader import collect_suite, tool_environment
+from gradelib.nbgrader_bridge import GRADE_GROUP_CALL
 
 __all__ = [
     "ReleaseError",
@@ -45,7 +46,6 @@ FORBIDDEN_IN_RELEASE = (
     "nbgrader_bridge",
     "grade_group(",
 )
-_GRADE_GROUP_CALL = re.compile(r"grade_group\(\s*['\"]([\w-]+)['\"]\s*,\s*['\"]([\w-]+)['\"]")
 _SOLUTION_REGION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 _MIN_LEAK_LINE_CHARS = 12
 
@@ -61,7 +61,7 @@ def grade_cell_groups(notebook: nbformat.NotebookNode, assignment: str) -> dict[
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
             continue
-        calls = _GRADE_GROUP_CALL.findall(cell.source)
+        calls = GRADE_GROUP_CALL.findall(cell.source)
         if len(calls) != 1 or calls[0][0] != assignment:
             raise ReleaseError(
                 f"Grade cell {meta.get('grade_id')!r} must call grade_group({assignment!r}, '<group>') exactly once; "

@@ -1,7 +1,7 @@
 """Grading results in Gradescope's ``results.json`` format.
 
 One :class:`TestResult` per hidden test; a :class:`GradeReport` holds them all and writes the
-file that Gradescope, the ``gradelib`` command line and the nbgrader bridge all read::
+file that Gradescope, the ``gradelib`` command line and the nbgrader door all read::
 
     {"score": 7.0, "max_score": 10.0, "execution_time": 41.2, "output": "...",
      "tests": [{"name": ..., "score": ..., "max_score": ..., "status": "passed", "output": ...,

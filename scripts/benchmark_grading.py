@@ -23,7 +23,6 @@ from gradelib import settings
 from gradelib.course import Course
 from gradelib.grader import GradingOptions, grade_notebook
 from gradelib.loader import load_notebook
-from gradelib.nbgrader_bridge import ENV_BRIDGE_CACHE
 from gradelib.nbgrader_course import autograde, copy_course
 from gradelib.release import fill_in_solutions
 
@@ -41,8 +40,7 @@ def time_nbgrader(assignment: str, options: GradingOptions) -> tuple[float, floa
         scratch = Path(scratch)
         course = copy_course(COURSE, scratch / "course", assignment)
         student = fill_in_solutions(COURSE, assignment, scratch / f"{assignment}.ipynb")
-        env = {ENV_BRIDGE_CACHE: str(scratch / "cache"), settings.ENV_BUDGET: options.budget,
-               settings.ENV_DEVICE: options.device}
+        env = {settings.ENV_BUDGET: options.budget, settings.ENV_DEVICE: options.device}
         started = time.perf_counter()
         scores = autograde(course, assignment, {"bench": student}, env_extra=env)
         return time.perf_counter() - started, scores["bench"]["total"]

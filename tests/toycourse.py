@@ -1,8 +1,9 @@
 """A tiny course (one assignment, ``toy``) built in a temporary folder, for testing gradelib's doors.
 
 It has what a real course has, at toy size: a source notebook with solution regions, a public
-check cell and grade cells calling the bridge; a hidden suite of two groups with points markers;
-and the course's nbgrader_config.py. Tests build broken variants from it with :func:`write_notebook`.
+check cell and grade cells naming their group (`grade_group`, read by gradelib's autograde
+preprocessor); a hidden suite of two groups with points markers; and the course's nbgrader_config.py.
+Tests build broken variants from it with :func:`write_notebook`.
 """
 
 from __future__ import annotations

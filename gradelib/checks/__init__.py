@@ -13,6 +13,7 @@ One module per job:
 - :mod:`~gradelib.checks.complexity`: :func:`count_work`, :func:`assert_work_scales` (O(n) versus O(n^2));
 - :mod:`~gradelib.checks.honesty`: :func:`assert_responds` (a property that a constant satisfies pays
   only for computed outputs);
+- :mod:`~gradelib.checks.weights`: :func:`copy_weights`, :func:`set_parameters` (weights by the skeleton's names);
 - :mod:`~gradelib.checks.likelihood`: :func:`bernoulli_log_prob` (the grader's own log-likelihood);
 - :mod:`~gradelib.checks.latent`: the grader's Gaussian KL, mixture and linear-Gaussian log-likelihoods.
 """
@@ -33,9 +34,13 @@ from gradelib.checks.gradients import assert_gradcheck, assert_module_gradcheck
 from gradelib.checks.honesty import assert_responds, outputs_change_with_weights
 from gradelib.checks.likelihood import bernoulli_log_prob, model_log_prob
 from gradelib.checks.normalisation import all_binary_images, assert_normalised, outcome_index, outcome_name
+from gradelib.checks.weights import copy_weights, randomize_parameters, set_parameters
 
 __all__ = [
     "CheckFailure",
+    "copy_weights",
+    "set_parameters",
+    "randomize_parameters",
     "assert_responds",
     "outputs_change_with_weights",
     "failure_message",

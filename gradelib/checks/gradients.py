@@ -128,8 +128,8 @@ def gradcheck_report(module: nn.Module, loss, inputs: dict | None = None, includ
     values = {keys[name]: p.detach() for name, p in params.items()}
     values.update(inputs)
     names = list(values)
-    report = {"checked": [public_name(name) for name in params] + list(inputs), "differentiable": True, "ok": True, "culprit": None,
-              "constant": False}
+    report = {"checked": [public_name(name) for name in params] + list(inputs), "differentiable": True,
+              "ok": True, "culprit": None, "constant": False}
     try:
         leaves = {name: value.clone().requires_grad_(True) for name, value in values.items()}
         out = fn(**leaves)

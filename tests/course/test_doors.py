@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 from gradelib.grader import GradingOptions, grade_notebook
-from gradelib.nbgrader_bridge import ENV_BRIDGE_CACHE
 from gradelib.nbgrader_course import autograde, copy_course
 from gradelib.release import fill_in_solutions
 from gradelib.settings import NOT_IMPLEMENTED_PREFIX
@@ -41,10 +40,7 @@ def test_does_the_solution_get_full_marks_through_every_door(assignment, course,
     scratch = copy_course(course, tmp_path / "course", assignment)
     student = fill_in_solutions(course, assignment, tmp_path / f"{assignment}.ipynb")
     partial = leave_last_part_undone(course, assignment, student, tmp_path / "partial" / f"{assignment}.ipynb")
-    scores = autograde(
-        scratch, assignment, {"perfect": student, "partial": partial},
-        env_extra={ENV_BRIDGE_CACHE: str(tmp_path / "cache")},
-    )
+    scores = autograde(scratch, assignment, {"perfect": student, "partial": partial})
     assert scores["perfect"]["total"] == through_cli["score"], scores
     partial_report = grade_notebook(partial, assignment, GradingOptions(timeout=600), course=course)
     assert 0 < partial_report.score < partial_report.max_score

@@ -7,7 +7,6 @@ import json
 import nbformat
 
 from gradelib.grader import GradingOptions, grade_notebook
-from gradelib.nbgrader_bridge import ENV_BRIDGE_CACHE
 from gradelib.nbgrader_course import autograde
 from gradelib.release import fill_in_solutions, release_assignment
 
@@ -22,9 +21,8 @@ def half_right(course, destination):
     return destination
 
 
-def test_does_autograde_give_the_same_scores_as_gradelib_grade(toy_course, tmp_path, monkeypatch):
+def test_does_autograde_give_the_same_scores_as_gradelib_grade(toy_course, tmp_path):
     """Do nbgrader autograde and gradelib grade agree, with partial credit, and show no hidden code?"""
-    monkeypatch.setenv(ENV_BRIDGE_CACHE, str(tmp_path / "cache"))
     release_assignment(toy_course, "toy")
     perfect = fill_in_solutions(toy_course, "toy", tmp_path / "perfect.ipynb")
     partial = half_right(toy_course, tmp_path / "partial.ipynb")

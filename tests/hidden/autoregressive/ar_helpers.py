@@ -14,55 +14,11 @@ import torch
 from torch import Tensor, nn
 
 from gradelib.checks import CheckFailure, all_binary_images, bernoulli_log_prob, model_log_prob
+from gradelib.checks.weights import set_parameters
 from gradelib.sandbox.expr import MODEL, call
-from gradelib.sandbox.probes import load_tensors, named_tensors, parameter_shapes
 
 #: A 2x3 image has 64 binary outcomes: small enough to enumerate, big enough to have structure.
 TINY = (2, 3)
-
-
-def _names_hint(what: str, missing, extra) -> str:
-    return (f"{what}'s parameters do not have the names given in the skeleton (the tests copy weights into "
-            f"your model by name): missing {missing or 'none'}, unexpected {extra or 'none'}. Keep the names, "
-            "shapes and layer types of the skeleton's __init__ and its TODO.")
-
-
-def copy_weights(student, reference: nn.Module, *, what: str, shape_hint: str = ""):
-    """Copy the reference's parameters (and same-named buffers) into the student's model (wherever it lives).
-
-    Raises:
-        CheckFailure: the parameter names or shapes differ from the skeleton's.
-    """
-    mine = parameter_shapes(student)
-    theirs = {name: list(value.shape) for name, value in reference.named_parameters()}
-    if set(mine) != set(theirs):
-        raise CheckFailure(_names_hint(what, sorted(set(theirs) - set(mine)), sorted(set(mine) - set(theirs))))
-    for name, shape in theirs.items():
-        if list(mine[name]) != shape:
-            raise CheckFailure(
-                f"{what}'s parameter `{name}` has shape {tuple(mine[name])}; the skeleton gives it shape "
-                f"{tuple(shape)}. Keep the layers and shapes described in the skeleton." + (f" {shape_hint}" if shape_hint else "")
-            )
-    load_tensors(student, {name: value.cpu() for name, value in named_tensors(reference).items()})
-    return student
-
-
-def set_parameters(model, *, what: str, **values: Tensor):
-    """Give the model's named parameters these values (the names of the skeleton)."""
-    copied = load_tensors(model, values)
-    if set(copied) != set(values):
-        shapes = parameter_shapes(model)
-        missing = sorted(set(values) - set(copied))
-        raise CheckFailure(_names_hint(what, [f"{n} {tuple(values[n].shape)}" for n in missing],
-                                       [f"{n} {tuple(s)}" for n, s in shapes.items() if n not in values]))
-    return model
-
-
-def randomize(model, *, what: str, std: float = 1.0, mean: float = 0.0, **stds: float):
-    """Draw every parameter from N(mean, std^2) here (seeded by the test) and set it in the model; ``stds`` per name."""
-    shapes = parameter_shapes(model)
-    values = {name: mean + stds.get(name, std) * torch.randn(shape) for name, shape in shapes.items()}
-    return set_parameters(model, what=what, **values)
 
 
 def logits_of(model, images: Tensor, *, what: str) -> Tensor:

@@ -7,7 +7,7 @@ reference.
 
 import pytest
 import torch
-from ar_helpers import TINY, copy_weights, sharp_fvsbn
+from ar_helpers import TINY, sharp_fvsbn
 
 from gradelib.checks import (
     CheckFailure,
@@ -18,6 +18,7 @@ from gradelib.checks import (
     outcome_index,
     outcome_name,
 )
+from gradelib.checks.weights import copy_weights
 from gradelib.sandbox.expr import DEVICE, MODEL, call, method
 from gradelib.sandbox.probes import call_watching_inputs, to_device
 

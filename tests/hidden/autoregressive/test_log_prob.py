@@ -8,9 +8,10 @@ import math
 
 import pytest
 import torch
-from ar_helpers import TINY, copy_weights, randomize, set_parameters
+from ar_helpers import TINY
 
 from gradelib.checks import CheckFailure, assert_close, assert_module_gradcheck, assert_normalised, assert_shape
+from gradelib.checks.weights import copy_weights, randomize_parameters, set_parameters
 from gradelib.sandbox.expr import MODEL, method
 
 HINT = (
@@ -98,14 +99,14 @@ def test_log_prob_is_stable_for_large_logits(submission, device):
 @pytest.mark.points(1)
 def test_log_prob_is_normalised(submission):
     """Do the probabilities exp(log_prob) of all 64 binary 2x3 images sum to one (FVSBN with random weights)?"""
-    model = randomize(submission.FVSBN(image_shape=TINY), what="FVSBN", weight=2.0, bias=1.0).double()
+    model = randomize_parameters(submission.FVSBN(image_shape=TINY), what="FVSBN", weight=2.0, bias=1.0).double()
     assert_normalised(model.log_prob, TINY, what="exp(log_prob) of the FVSBN", hint=HINT)
 
 
 @pytest.mark.points(1)
 def test_log_prob_gradients(submission):
     """Are the gradients of log_prob with respect to the weights right (float64 gradcheck)?"""
-    model = randomize(submission.FVSBN(image_shape=TINY), what="FVSBN")
+    model = randomize_parameters(submission.FVSBN(image_shape=TINY), what="FVSBN")
     images = torch.randint(0, 2, (4, 1, *TINY)).double()
     assert_module_gradcheck(model, method(MODEL, "log_prob", images), what="log_prob of 4 images",
                             hint="Compute log_prob from the logits with differentiable torch operations only.")

@@ -6,9 +6,9 @@ so any correct way of storing the mask passes.
 
 import pytest
 import torch
-from ar_helpers import copy_weights, set_parameters
 
 from gradelib.checks import CheckFailure, assert_close, assert_module_gradcheck, assert_runs_on_meta, assert_shape
+from gradelib.checks.weights import copy_weights, set_parameters
 from gradelib.sandbox.expr import DEVICE, MODEL, X, call, method
 from gradelib.sandbox.probes import (
     jacobian_rows,

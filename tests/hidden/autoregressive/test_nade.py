@@ -6,7 +6,7 @@ depend on the student's ``log_prob``.
 
 import pytest
 import torch
-from ar_helpers import TINY, copy_weights, grader_log_prob, log_prob_expression, logits_of, randomize
+from ar_helpers import TINY, grader_log_prob, log_prob_expression, logits_of
 
 from gradelib.checks import (
     assert_autoregressive,
@@ -18,6 +18,7 @@ from gradelib.checks import (
     assert_work_scales,
     count_work,
 )
+from gradelib.checks.weights import copy_weights, randomize_parameters
 from gradelib.sandbox.expr import DEVICE, MODEL, call, method
 from gradelib.sandbox.probes import to_device
 
@@ -28,7 +29,7 @@ FORMULA_HINT = (
 
 
 def _nade(module, image_shape, hidden_size, scale=1.0):
-    return randomize(module.NADE(image_shape=image_shape, hidden_size=hidden_size), what="NADE", std=scale)
+    return randomize_parameters(module.NADE(image_shape=image_shape, hidden_size=hidden_size), what="NADE", std=scale)
 
 
 @pytest.mark.points(3)

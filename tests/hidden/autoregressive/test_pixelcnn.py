@@ -6,7 +6,7 @@ not depend on the student's ``log_prob``.
 
 import pytest
 import torch
-from ar_helpers import copy_weights, grader_log_prob, log_prob_expression, logits_of
+from ar_helpers import grader_log_prob, log_prob_expression, logits_of
 
 from gradelib.checks import (
     CheckFailure,
@@ -17,6 +17,7 @@ from gradelib.checks import (
     assert_runs_on_meta,
     left_and_up,
 )
+from gradelib.checks.weights import copy_weights
 from gradelib.sandbox.expr import DEVICE, MODEL, call, method
 from gradelib.sandbox.probes import to_device
 

@@ -7,9 +7,10 @@ image computed from the reference, so they test ``sample`` alone.
 
 import pytest
 import torch
-from ar_helpers import TINY, copy_weights, exact_log_probs, sharp_fvsbn
+from ar_helpers import TINY, exact_log_probs, sharp_fvsbn
 
 from gradelib.checks import CheckFailure, assert_runs_on_meta, assert_samples_match, assert_shape, outcome_index
+from gradelib.checks.weights import copy_weights
 from gradelib.sandbox.expr import MODEL, method
 
 NUM_SAMPLES = 4000

@@ -8,10 +8,11 @@ the grader computes from the model's logits before the step and the values the s
 import math
 
 import pytest
-from ar_helpers import grader_log_prob, randomize
+from ar_helpers import grader_log_prob
 
 from gradelib.checks import CheckFailure
 from gradelib.checks.likelihood import mean_nll
+from gradelib.checks.weights import randomize_parameters
 from gradelib.data import load_binarized_digits8x8
 from gradelib.metrics import nats_to_bits_per_dim
 from gradelib.sandbox.expr import MODEL, X, call
@@ -99,7 +100,7 @@ def test_training_logs_and_lowers_nll(submission, device):
 @pytest.mark.points(2)
 def test_validation_and_test_steps_log_nll(submission, device):
     """Do validation and test runs log val/nll_nats, test/nll_nats (nats per image) and val/bpd, test/bpd (bits per pixel)?"""
-    model = randomize(submission.FVSBN(image_shape=(8, 8)), what="FVSBN", weight=0.3, bias=1.0)
+    model = randomize_parameters(submission.FVSBN(image_shape=(8, 8)), what="FVSBN", weight=0.3, bias=1.0)
     for stage, split in (("val", "val"), ("test", "test")):
         images, labels = load_binarized_digits8x8(split)
         expected = -grader_log_prob(model, images, what="FVSBN's forward").mean().item()
