@@ -10,7 +10,7 @@ from vae_helpers import INPUT_SHAPE, SIGMA, build_linear_gaussian_vae, exact_pos
 from gradelib.checks import CheckFailure, assert_close, assert_module_gradcheck, assert_shape
 from gradelib.checks.latent import linear_gaussian_log_marginal
 from gradelib.checks.likelihood import bernoulli_log_prob
-from gradelib.sandbox.expr import MODEL, X, Attr, call
+from gradelib.sandbox.expr import MODEL, Attr, X, call
 from gradelib.sandbox.gradients import seeded_call
 from gradelib.sandbox.probes import weighted_sum
 
@@ -139,7 +139,7 @@ def test_bounds_below_log_likelihood_and_iwae_rises(submission):
         bounds[k] = (values.mean(0), values.std(0) / math.sqrt(n))
     shown = ", ".join(f"k={k}: {v.mean().item():.3f}" for k, (v, _) in bounds.items())
     target = f"log p(x) = {exact.mean().item():.3f} (ELBO {expected_elbo.mean().item():.3f})"
-    for k, (mean, err) in bounds.items():
+    for mean, err in bounds.values():
         if (mean > exact + 6 * err + 2e-3).any():
             raise CheckFailure.build("The IWAE bound exceeds the exact log-likelihood", expected=f"at most {target}",
                                      found=shown, cause="Formula (8): logsumexp of the log-weights minus log k.")
