@@ -29,7 +29,7 @@ def test_reparameterize_gradients(submission):
     assert_close(grad_mu, torch.ones(5, 4), what="d z.sum() / d mu", hint="z = mu + sigma * eps: the gradient with respect to mu is 1.")
     eps = (z - mu) / (0.5 * logvar).exp()
     expected = 0.5 * (0.5 * logvar).exp() * eps
-    if torch.allclose(grad_logvar, eps, atol=1e-4) or torch.allclose(grad_logvar, 0.5 * eps, atol=1e-4):
+    if torch.allclose(grad_logvar * logvar, z - mu, atol=1e-4) or torch.allclose(grad_logvar * logvar.exp(), z - mu, atol=1e-4):
         raise CheckFailure("d z / d logvar does not depend on logvar as formula (7) says: you use logvar as the standard "
                            "deviation (z = mu + logvar * eps) or as the variance. Use sigma = exp(logvar / 2).")
     assert_close(grad_logvar, expected, what="d z.sum() / d logvar", rtol=1e-3, atol=1e-4,
@@ -55,9 +55,9 @@ def test_reparameterize_moments(submission):
     if (var_z.abs() > 5.6).any():
         found = z.var(0).tolist()
         cause = "Use sigma = exp(logvar / 2): the variance of the samples must be exp(logvar)."
-        if torch.allclose(torch.tensor(found), logvar.pow(2).double(), rtol=0.05, atol=0.05):
+        if torch.allclose(torch.tensor(found).double(), logvar.pow(2).double(), rtol=0.05, atol=0.05):
             cause = "The variance is logvar^2: you use logvar as the standard deviation. Use sigma = exp(logvar / 2)."
-        elif torch.allclose(torch.tensor(found), var.pow(2), rtol=0.05, atol=0.05):
+        elif torch.allclose(torch.tensor(found).double(), var.pow(2), rtol=0.05, atol=0.05):
             cause = "The variance is exp(logvar)^2: you use exp(logvar) as the standard deviation; it is the variance."
         raise CheckFailure.build("The variance of 40,000 samples of reparameterize", expected=f"exp(logvar) = {[round(v, 3) for v in var.tolist()]}",
                                  found=f"{[round(v, 3) for v in found]}", cause=cause)
