@@ -101,7 +101,7 @@ BUGS: list[Bug] = [
         name="no_straight_through",
         description="the VQ layer returns z_q itself, so no gradient reaches the encoder",
         cell="vq",
-        edits=[("z_st = z_e + (z_q - z_e).detach()", "z_st = z_q")],
+        edits=[("z_st = z_e + (z_q - z_e).detach()\n        return", "z_st = z_q\n        return")],
         fails=["vq::test_straight_through_gradient"],
         message_mentions="straight-through",
     ),
@@ -125,9 +125,10 @@ BUGS: list[Bug] = [
     ),
     Bug(
         name="conditional_labels_ignored",
-        description="_common_step never passes the labels, so a conditional VAE is trained without them",
+        description="_common_step gives the model a constant label 0 instead of the batch's labels",
         cell="vae",
-        edits=[("y = labels if self.hparams.num_classes else None", "y = None")],
+        edits=[("y = labels if self.hparams.num_classes else None",
+                "y = torch.zeros_like(labels) if self.hparams.num_classes else None")],
         fails=["conditional::test_conditional_samples_have_requested_class"],
         message_mentions="passes the labels",
     ),
@@ -182,7 +183,7 @@ CORRECT_VARIANTS: list[Bug] = [
         edits=[
             ("distances = flat.pow(2).sum(1, keepdim=True) - 2 * flat @ codes.T + codes.pow(2).sum(1)  # (n, M)",
              "distances = torch.cdist(flat, codes) ** 2"),
-            ("z_st = z_e + (z_q - z_e).detach()", "z_st = z_q.detach() + (z_e - z_e.detach())"),
+            ("z_st = z_e + (z_q - z_e).detach()\n        return", "z_st = z_q.detach() + (z_e - z_e.detach())\n        return"),
         ],
     ),
 ]
