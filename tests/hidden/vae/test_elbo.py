@@ -10,7 +10,7 @@ from vae_helpers import INPUT_SHAPE, SIGMA, build_linear_gaussian_vae, exact_pos
 from gradelib.checks import CheckFailure, assert_close, assert_module_gradcheck, assert_shape
 from gradelib.checks.latent import linear_gaussian_log_marginal
 from gradelib.checks.likelihood import bernoulli_log_prob
-from gradelib.sandbox.expr import MODEL, Attr, X, call
+from gradelib.sandbox.expr import MODEL, Attr, call
 from gradelib.sandbox.gradients import seeded_call
 from gradelib.sandbox.probes import weighted_sum
 
@@ -91,8 +91,8 @@ def test_negative_elbo_gradcheck(submission):
     """Is the negative ELBO (with its noise fixed) differentiable, with correct float64 gradients for every weight?"""
     model = submission.VAE(input_shape=(1, 2, 3), latent_dim=2, hidden_dims=(3,), likelihood="bernoulli")
     x = torch.randint(0, 2, (3, 1, 2, 3)).float().double()
-    loss = call(weighted_sum, call(seeded_call, 0, Attr(MODEL, "elbo"), X), -torch.ones(3, dtype=torch.float64))
-    assert_module_gradcheck(model, loss, inputs={"x": x}, what="the negative ELBO of 3 images",
+    loss = call(weighted_sum, call(seeded_call, 0, Attr(MODEL, "elbo"), x), -torch.ones(3, dtype=torch.float64))
+    assert_module_gradcheck(model, loss, what="the negative ELBO of 3 images (with respect to every weight)",
                             hint="Compute the ELBO with differentiable torch operations on the reparameterised z.")
 
 
