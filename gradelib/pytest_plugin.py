@@ -19,6 +19,7 @@ so a test gives the same result alone or in a suite.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -138,18 +139,51 @@ def course(request: pytest.FixtureRequest) -> Course:
 
 
 @pytest.fixture(scope="session")
-def _submission_source(pytestconfig: pytest.Config, device) -> SubmissionSource:
-    path = pytestconfig.getoption("--submission")
-    if not path:
+def _submission_source(pytestconfig: pytest.Config) -> SubmissionSource:
+    source = _source_of(pytestconfig)
+    if source is None:
         raise pytest.UsageError("Hidden tests need a notebook to grade: pass --submission PATH.ipynb")
-    source = SubmissionSource(
-        Path(path), cell_timeout=pytestconfig.getoption("--cell-timeout"),
-        cpu_threads=max(pytestconfig.getoption("--cpu-threads"), 1), gpu=device.type == "cuda",
-        memory_limit_gb=pytestconfig.getoption("--memory-limit-gb"),
-        public_paths=_public_data_paths(pytestconfig.rootpath),
-    )
     yield source
     source.close()
+
+
+def _source_of(config: pytest.Config) -> SubmissionSource | None:
+    """The session's submission (made once, on first use), or None without ``--submission``."""
+    path = config.getoption("--submission")
+    if not path:
+        return None
+    source = getattr(config, "_gradelib_submission_source", None)
+    if source is None:
+        device = config.getoption("--device")
+        gpu = device == "cuda" or (device == "auto" and _cuda_available())
+        source = SubmissionSource(
+            Path(path), cell_timeout=config.getoption("--cell-timeout"),
+            cpu_threads=max(config.getoption("--cpu-threads"), 1), gpu=gpu,
+            memory_limit_gb=config.getoption("--memory-limit-gb"),
+            public_paths=_public_data_paths(config.rootpath),
+        )
+        config._gradelib_submission_source = source
+    return source
+
+
+def _cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    source = getattr(config, "_gradelib_submission_source", None)
+    if source is not None:
+        source.close()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start loading the notebook as soon as the tests are known, so that it loads while the first tests are set up."""
+    source = _source_of(session.config)
+    if source is not None and session.items and not session.config.getoption("collectonly"):
+        source.launch_early()
 
 
 @pytest.fixture
@@ -184,6 +218,12 @@ def reference(_reference_sources: dict, course: Course, assignment_id: str) -> S
             + "; ".join(error.describe() for error in module.cell_errors)
         )
     return module
+
+
+@pytest.fixture(scope="session")
+def seed_offset(pytestconfig: pytest.Config) -> int:
+    """``--seed-offset``: added to every seed (0 when grading); seeded training runs add it to their seed too."""
+    return pytestconfig.getoption("--seed-offset")
 
 
 @pytest.fixture(autouse=True)
@@ -234,6 +274,7 @@ class SubmissionSource:
         self._connection = None
         self._restarts = 0
         self._respawn = False
+        self._launched = None
 
     def fork_test(self, seed: int):
         from gradelib.sandbox.remote import SubmissionDied
@@ -260,15 +301,20 @@ class SubmissionSource:
     def close(self) -> None:
         self._stop()
 
+    def launch_early(self) -> None:
+        """Start the submission process now (it loads the notebook while the caller goes on); errors wait for a test."""
+        with contextlib.suppress(Exception):  # the first test reports what went wrong
+            self._launch()
+
     # ---------------------------------------------------------------- the process
-    def _running(self):
-        from gradelib.sandbox.channel import ChannelClosed, ChannelTimeout
+    def _launch(self):
+        """The launched (perhaps still loading) process, made on first call; raises a stored failure."""
         from gradelib.sandbox.launch import SandboxLimits, SubmissionProcess
 
         if self._failure is not None:
             raise type(self._failure)(str(self._failure))
-        if self._process is not None:
-            return self._process
+        if self._launched is not None:
+            return self._launched
         if self._cells is None:
             try:
                 self._cells = read_code_cells(self.path)
@@ -282,9 +328,22 @@ class SubmissionSource:
             self._cells, cell_timeout=self.cell_timeout, cpu_threads=self.cpu_threads, gpu=self.gpu,
             limits=SandboxLimits(memory_gb=self.memory_limit_gb), public_paths=self.public_paths,
         )
+        process.launch()
+        self._launched = process
+        return process
+
+    def _running(self):
+        from gradelib.sandbox.channel import ChannelClosed, ChannelTimeout
+
+        if self._failure is not None:
+            raise type(self._failure)(str(self._failure))
+        if self._process is not None:
+            return self._process
+        process = self._launch()
+        self._launched = None  # a later restart launches a new one
         load_limit = (self.cell_timeout or 600.0) * max(len(self._cells), 1) + 60.0
         try:
-            report = process.start(timeout=min(load_limit, 3600.0))
+            report = process.wait_loaded(timeout=min(load_limit, 3600.0))
         except (ChannelClosed, ChannelTimeout, OSError) as error:
             reason = process.killed_for or (
                 "it did not finish in time" if isinstance(error, ChannelTimeout) else "its process ended while loading")
@@ -305,6 +364,9 @@ class SubmissionSource:
         return process
 
     def _stop(self) -> None:
+        if self._launched is not None:
+            self._launched.close()
+            self._launched = None
         if self._process is not None:
             self._process.close()
             self._process = None

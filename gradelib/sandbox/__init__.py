@@ -7,6 +7,6 @@
 - :mod:`~gradelib.sandbox.expr`: expressions over the student's objects that a probe evaluates where they live.
 """
 
-from gradelib.sandbox.launch import capabilities
+from gradelib.sandbox.launch import capabilities, sandbox_kind
 
-__all__ = ["capabilities"]
+__all__ = ["capabilities", "sandbox_kind"]

@@ -1,6 +1,6 @@
 """Start a submission process, contained as well as this machine allows, and end it with everything it started.
 
-Two kinds of sandbox (``capabilities()`` says which this machine has; ``$GRADELIB_SANDBOX`` may ask
+Two kinds of sandbox (``sandbox_kind()`` says which this machine has; ``$GRADELIB_SANDBOX`` may ask
 for the weaker one):
 
 ``namespaces`` (the grader runs as root on Linux with util-linux's ``unshare``: Gradescope, Docker,
@@ -38,13 +38,32 @@ from gradelib import settings
 from gradelib.sandbox.channel import Channel, ChannelClosed, ChannelTimeout
 from gradelib.sandbox.remote import Connection, RemoteObject, SubmissionDied
 
-__all__ = ["capabilities", "SandboxLimits", "SubmissionProcess", "LoadReport"]
+__all__ = ["capabilities", "sandbox_kind", "SandboxLimits", "SubmissionProcess", "LoadReport"]
 
 _UID_BASE = 61000
 _UID_RANGE = 4000
 
 
-def capabilities() -> str:
+def capabilities() -> dict:
+    """What the sandbox of this machine enforces (for instructors and the project's adversarial tests)."""
+    kind = sandbox_kind()
+    strong = kind == "namespaces"
+    limits = SandboxLimits()
+    return {
+        "sandbox": kind,
+        "verdicts_outside_submission": True,
+        "own_pid_namespace": strong,
+        "own_network_namespace": strong,
+        "unprivileged_user": strong,
+        "course_tree_hidden": strong,
+        "private_tmp_mb": limits.scratch_mb if strong else None,
+        "process_limit": limits.processes if strong else None,
+        "file_size_limit_mb": limits.file_size_mb,
+        "memory_watch_gb": limits.memory_gb,
+    }
+
+
+def sandbox_kind() -> str:
     """The strongest sandbox this machine allows: ``namespaces`` or ``process`` (``$GRADELIB_SANDBOX`` may lower it)."""
     wanted = os.environ.get(settings.ENV_SANDBOX, "auto")
     if wanted == "process":
@@ -96,7 +115,7 @@ class SubmissionProcess:
         self.cell_timeout = cell_timeout
         self.cpu_threads = cpu_threads
         self.limits = limits
-        self.sandbox = sandbox or capabilities()
+        self.sandbox = sandbox or sandbox_kind()
         self.gpu = gpu
         self.public_paths = tuple(public_paths)
         self.process: subprocess.Popen | None = None
@@ -110,6 +129,11 @@ class SubmissionProcess:
     # ---------------------------------------------------------------- life cycle
     def start(self, timeout: float) -> LoadReport:
         """Start the process and load the notebook; raises ChannelTimeout if loading takes longer than ``timeout``."""
+        self.launch()
+        return self.wait_loaded(timeout)
+
+    def launch(self) -> None:
+        """Start the process and send it the notebook, without waiting: it loads while the caller goes on."""
         ours, theirs = socket.socketpair()
         log = open(self.private / "submission.log", "wb")  # noqa: SIM115 - closed once the child has it
         command, program, cwd = self._command(theirs.fileno())
@@ -126,6 +150,11 @@ class SubmissionProcess:
         self._watcher.start()
         self.channel.send({"cells": [[c.number, c.source, c.grade_id] for c in self.cells],
                            "cell_timeout": self.cell_timeout, "cpu_threads": self.cpu_threads})
+
+    def wait_loaded(self, timeout: float) -> LoadReport:
+        """Wait for the notebook to finish loading (:meth:`launch` first); ChannelTimeout after ``timeout`` s."""
+        if self.channel is None:
+            raise ChannelClosed("the submission process was not launched")
         reply = self.channel.recv(timeout=timeout)
         hello = reply.get("hello") if isinstance(reply, dict) else None
         if not isinstance(hello, dict):

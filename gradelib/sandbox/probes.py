@@ -257,11 +257,10 @@ def run_stage(model, stage: str, images: Tensor, labels: Tensor | None = None, *
 
 @probe
 def fit_datamodule(model, datamodule: str, datamodule_kwargs: dict, *, max_steps: int, device, seed: int) -> None:
-    """Fit ``model`` for ``max_steps`` on the training split of a gradelib DataModule (by class name), seeded."""
+    """Fit ``model`` for ``max_steps`` on the training split of a gradelib DataModule (by class name) whose batch
+    order is seeded by ``seed``. The caller seeds the random generators (:func:`reseed`) before building the model."""
     import gradelib.data
-    from gradelib.seeding import seed_everything
 
-    seed_everything(seed)
     data = getattr(gradelib.data, datamodule)(seed=seed, **datamodule_kwargs)
     data.setup("fit")
     with quiet_lightning():

@@ -188,7 +188,7 @@ def test_does_a_grade_cell_unknown_to_the_gradebook_get_zero(hostile_batch, monk
     notebook.cells.append(rogue)
     resources = {"nbgrader": {"assignment": "toy", "notebook": "toy", "student": "z_honest",
                               "db_url": f"sqlite:///{course.root / 'gradebook.db'}"}}
-    monkeypatch.chdir(course)
+    monkeypatch.chdir(course.root)
     monkeypatch.setenv("GRADELIB_DEVICE", "cpu")
     preprocessor = GradelibAutograde()
     notebook, _ = preprocessor.preprocess(notebook, resources)

@@ -14,7 +14,7 @@ import torch
 
 from gradelib.checks import CheckFailure
 from gradelib.loader import CodeCell, MissingNameError
-from gradelib.sandbox import capabilities, codec
+from gradelib.sandbox import codec, sandbox_kind
 from gradelib.sandbox.expr import MODEL, X, call, method
 from gradelib.sandbox.launch import SandboxLimits, SubmissionProcess
 from gradelib.sandbox.probes import load_tensors, named_tensors, parameter_shapes
@@ -82,7 +82,7 @@ def module_and_tensor():
 
 
 def _modes() -> list[str]:
-    return ["process", "namespaces"] if capabilities() == "namespaces" else ["process"]
+    return ["process", "namespaces"] if sandbox_kind() == "namespaces" else ["process"]
 
 
 @pytest.fixture(scope="module", params=_modes())

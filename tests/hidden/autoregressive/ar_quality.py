@@ -1,6 +1,6 @@
 """The seeded training run behind the quality tests, and its calibration (imported as a sibling module).
 
-The hidden quality tests (test_quality.py) and the calibration script (calibrate.py) call the same
+The hidden quality tests (test_quality.py) and `gradelib calibrate` (through quality.py) call the same
 function, :func:`train_and_evaluate`, so the threshold is measured on exactly what is graded:
 
 1. seed Python, NumPy and torch with ``seed``; build the model class of the notebook with the
@@ -152,7 +152,7 @@ def threshold(model_name: str, budget: str) -> tuple[float, dict]:
         raise CheckFailure(
             f"Note for the instructor: the quality test of {model_name} has no calibrated threshold for the "
             f"'{budget}' budget (see tests/hidden/autoregressive/calibration.json: "
-            f"{record.get('note', 'no entry')}). Run `python tests/hidden/autoregressive/calibrate.py --budget {budget}` "
+            f"{record.get('note', 'no entry')}). Run `gradelib calibrate autoregressive --budget {budget}` "
             "on the grading hardware, or grade with --budget quick. This is not the student's fault."
         )
     return float(entry["threshold"]), entry

@@ -17,9 +17,9 @@ from gradelib.checks import (
     assert_runs_on_meta,
     left_and_up,
 )
-from gradelib.checks.weights import copy_weights
+from gradelib.checks.weights import copy_weights, set_parameters
 from gradelib.sandbox.expr import DEVICE, MODEL, call, method
-from gradelib.sandbox.probes import to_device
+from gradelib.sandbox.probes import parameter_shapes, to_device
 
 LAYERS_HINT = (
     "The first layer (input_conv) must be type A, every later layer type B; forward applies input_conv, a ReLU, "
@@ -31,23 +31,30 @@ def _pixelcnn(module, image_shape, **kwargs):
     return module.PixelCNN(image_shape=image_shape, **kwargs)
 
 
-def _refuse_clipped_logits(model, image_shape, device) -> None:
-    """A ReLU after output_conv makes every logit >= 0 (and kills the gradient of the negative ones): say so."""
+def _refuse_clipped_logits(module, image_shape, device) -> None:
+    """A ReLU after output_conv makes every logit >= 0 (and kills the gradient of the negative ones): say so.
+
+    Measured on a fresh PixelCNN whose output bias is -1, so that a correct forward gives negative logits.
+    """
+    model = _pixelcnn(module, image_shape, hidden_channels=8, num_hidden_layers=2, kernel_size=5)
+    if "output_conv.bias" in parameter_shapes(model):
+        set_parameters(model, what="PixelCNN", **{"output_conv.bias": torch.full((1,), -1.0)})
     images = torch.randint(0, 2, (4, 1, *image_shape), device=device).float()
-    logits = logits_of(model, images, what="PixelCNN's forward")
-    if not bool((logits < 0).any()) and bool((logits > 0).any()):
+    logits = logits_of(model.to(device), images, what="PixelCNN's forward")
+    if not bool((logits < 0).any()):
         raise CheckFailure(
-            f"PixelCNN's logits of {images.shape[0]} random images are never negative: a ReLU (or another clipping) "
-            "after output_conv cuts them at 0, so no pixel can be more likely 0 than 1, and the negative ones pass no "
-            "gradient. A logit must take any real value: forward ends with output_conv, with no ReLU after it."
+            f"PixelCNN's logits of {images.shape[0]} random images are never negative, even with output_conv's bias "
+            "set to -1: a ReLU (or another clipping) after output_conv cuts them at 0, so no pixel can be more likely "
+            "0 than 1, and the negative ones pass no gradient. A logit must take any real value: forward ends with "
+            "output_conv, with no ReLU after it."
         )
 
 
 @pytest.mark.points(3)
 def test_pixelcnn_is_autoregressive(submission, device):
     """Does each PixelCNN logit depend on its left and upper neighbours, and never on itself or later pixels?"""
+    _refuse_clipped_logits(submission, (6, 6), device)
     model = _pixelcnn(submission, (6, 6), hidden_channels=8, num_hidden_layers=2, kernel_size=5).to(device)
-    _refuse_clipped_logits(model, (6, 6), device)
     assert_autoregressive(
         model, (6, 6), what="PixelCNN's logits", required=left_and_up((6, 6)), device=device,
         hint_future="Check the mask types: the first layer reads the image and must be type A (centre excluded); "
