@@ -81,14 +81,15 @@ def enter(config: dict) -> None:
     root = config["root"]
     _mount("none", "/", None, _MS_REC | _MS_PRIVATE)
     _mount("tmpfs", root, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=0755,size=16m")
+    # The private /tmp first: a visible path below /tmp (a checkout or an environment there) is bound on top of it.
+    os.makedirs(root + "/tmp", exist_ok=True)
+    _mount("tmpfs", root + "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, f"mode=1777,size={int(config['scratch_mb'])}m")
     for path in (*_SYSTEM_FOLDERS, *config["visible"]):
         _bind(root, os.path.normpath(path))
     os.makedirs(root + "/proc", exist_ok=True)
     _mount("proc", root + "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
     _bind(root, "/sys")
     _make_dev(root, gpu=bool(config.get("gpu")))
-    os.makedirs(root + "/tmp", exist_ok=True)
-    _mount("tmpfs", root + "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, f"mode=1777,size={int(config['scratch_mb'])}m")
     _mount("none", root, None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)  # the new root itself
     for procs in config.get("cgroup_procs", []):
         with open(procs, "w") as stream:

@@ -172,9 +172,10 @@ def build_notebook(case: Case, course: Path, destination: Path, marker: str) -> 
 def build_honest(kind: str, course: Path, destination: Path) -> Path:
     destination.parent.mkdir(parents=True, exist_ok=True)
     if kind == "solution":
+        from gradelib.course import Course
         from gradelib.release import fill_in_solutions
 
-        return fill_in_solutions(course, ASSIGNMENT, destination)
+        return fill_in_solutions(Course(course), ASSIGNMENT, destination)
     shutil.copy(course / "assignments" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", destination)
     return destination
 
@@ -590,8 +591,8 @@ class Run:
         if self.full_marks is None:
             env = _environment(course, self.token, self.base)
             code = (
-                "import json, sys; from gradelib.grader import collect_suite; from pathlib import Path; "
-                f"print(collect_suite({ASSIGNMENT!r}, Path(sys.argv[1])).max_score)"
+                "import json, sys; from gradelib.grader import collect_suite; from gradelib.course import Course; "
+                f"from pathlib import Path; print(collect_suite({ASSIGNMENT!r}, Course(Path(sys.argv[1]))).max_score)"
             )
             done = subprocess.run(
                 [sys.executable, "-c", code, str(course)],
@@ -798,7 +799,9 @@ class Run:
             return outcomes
         repo = scratch_course(self.repo_root, folder / "repo")  # the gradelib the kernels import
         self._full_marks(repo)
-        course = copy_course(repo, folder / "course", ASSIGNMENT)
+        from gradelib.course import Course
+
+        course = copy_course(Course(repo), folder / "course", ASSIGNMENT)
         with open(course / "nbgrader_config.py", "a", encoding="utf-8") as stream:
             stream.write(f"\nc.Execute.timeout = {cell_timeout}  # the harness's bound\n")
         tmpdir = folder / "tmp"

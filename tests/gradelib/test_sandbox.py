@@ -310,3 +310,19 @@ def _processes_with(marker: str) -> list[int]:
             except OSError:
                 pass
     return found
+
+
+def test_is_a_visible_folder_under_tmp_still_visible(tmp_path):
+    """Does a public folder that lies under /tmp (a checkout or an environment there) stay readable in the sandbox?"""
+    public = tmp_path / "public"
+    public.mkdir()
+    (public / "data.txt").write_text("12345")
+    os.chmod(tmp_path, 0o755)
+    started = SubmissionProcess([CodeCell(1, NOTEBOOK)], cell_timeout=60, public_paths=(public,))
+    try:
+        started.start(timeout=180)
+        remote, connection = started.fork_test()
+        assert remote.read(str(public / "data.txt")) == 5
+        started.end_test(connection)
+    finally:
+        started.close()
