@@ -14,7 +14,8 @@ One module per job:
 - :mod:`~gradelib.checks.honesty`: :func:`assert_responds` (a property that a constant satisfies pays
   only for computed outputs);
 - :mod:`~gradelib.checks.weights`: :func:`copy_weights`, :func:`set_parameters` (weights by the skeleton's names);
-- :mod:`~gradelib.checks.likelihood`: :func:`bernoulli_log_prob` (the grader's own log-likelihood).
+- :mod:`~gradelib.checks.likelihood`: :func:`bernoulli_log_prob` (the grader's own log-likelihood);
+- :mod:`~gradelib.checks.latent`: the grader's Gaussian KL, mixture and linear-Gaussian log-likelihoods.
 """
 
 from gradelib.checks.autoregressive import (
