@@ -103,6 +103,8 @@ def test_do_the_generic_tests_pick_up_the_calibrated_assignment(scratch):
     tests.mkdir()
     for name in ("conftest.py", "test_calibration.py", "test_known_bugs.py"):
         shutil.copy(HERE / name, tests / name)
+    shutil.copy(HERE.parent / "checkout.py", scratch / "tests" / "checkout.py")  # the course under test, one home
+    (scratch / "tests" / "conftest.py").write_text('"""Puts tests/ on sys.path (checkout.py)."""\n')
     run = subprocess.run(
         [
             sys.executable,
