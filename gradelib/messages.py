@@ -51,6 +51,8 @@ def _message(error: BaseException) -> str:
         text = f"{error.kind}: {error.message}"
         if error.kind == "MemoryError" or "out of memory" in error.message or "can't allocate memory" in error.message:
             text += "\n" + _MEMORY_HINT
+        if error.load_errors:
+            text += "\nThis may be because cells failed when the notebook was loaded: " + "; ".join(error.load_errors)
         if error.trace.strip():
             return f"Your code raised {text}\nWhere it happened in your notebook:\n{error.trace.rstrip()}"
         return f"The test could not run your code to the end: {text}"

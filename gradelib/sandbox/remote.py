@@ -36,9 +36,10 @@ class StudentCodeError(Exception):
         it was raised in (if any); trace: the traceback's frames in notebook cells.
     """
 
-    def __init__(self, kind: str, message: str, where: str | None, trace: str) -> None:
+    def __init__(self, kind: str, message: str, where: str | None, trace: str, load_errors: list[str] = ()) -> None:
         super().__init__(f"{kind}: {message}")
         self.kind, self.message, self.where, self.trace = kind, message, where, trace
+        self.load_errors = list(load_errors)
 
 
 class RemoteNotImplementedError(NotImplementedError):
@@ -125,7 +126,9 @@ def _error_from(payload, op: str) -> BaseException:
         return MissingNameError(message[:4000])
     if kind == "CheckFailure" and op == "probe":
         return CheckFailure(message[:4000])
-    return StudentCodeError(kind, message[:400], where, trace)
+    load_errors = payload.get("load_errors")
+    load_errors = [str(text)[:200] for text in load_errors[:3]] if isinstance(load_errors, list) else []
+    return StudentCodeError(kind, message[:400], where, trace, load_errors)
 
 
 class RemoteObject:

@@ -152,7 +152,7 @@ class TestServer:
                 reply = {"ok": value}
             except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt from student code too
                 is_probe = isinstance(request, dict) and request.get("op") == "probe"
-                reply = {"error": _error_payload(error, probe=is_probe)}
+                reply = {"error": _error_payload(error, probe=is_probe, module=self.objects[0])}
             self._reply(reply)
 
     def _reply(self, reply: dict) -> None:
@@ -224,7 +224,7 @@ class TestServer:
         return node
 
 
-def _error_payload(error: BaseException, *, probe: bool) -> dict:
+def _error_payload(error: BaseException, *, probe: bool, module=None) -> dict:
     """What the trusted side learns of an error: its type, the first line of its message, where in the notebook."""
     from gradelib.checks.failures import CheckFailure
     from gradelib.loader import CELL_FILENAME_PREFIX, MissingNameError, student_traceback
@@ -256,6 +256,9 @@ def _error_payload(error: BaseException, *, probe: bool) -> dict:
         kind = "NotImplementedError"
     elif isinstance(error, MemoryError):
         kind = "MemoryError"
-    return {"type": kind, "message": text, "where": where, "trace": trace}
+    load_errors = []
+    if isinstance(error, NameError) and module is not None:  # a name a failed cell should have defined
+        load_errors = [cell_error.describe()[:200] for cell_error in getattr(module, "cell_errors", [])[:3]]
+    return {"type": kind, "message": text, "where": where, "trace": trace, "load_errors": load_errors}
 
 
