@@ -42,7 +42,7 @@ def test_is_a_direction_other_than_lower_or_higher_refused():
 
 def test_does_apply_bug_edit_exactly_its_cell(toy_course, tmp_path):
     """Does apply_bug replace the snippet in the named cell, and refuse a snippet that is not there once?"""
-    solution = Course(toy_course).solution("toy")
+    solution = toy_course.solution("toy")
     bug = Bug(name="cube", cell="square", edits=[("return x * x", "return x * x * x")], fails=["arithmetic"],
               message_mentions="16")
     path = apply_bug(solution, bug, tmp_path)
@@ -55,7 +55,7 @@ def test_does_apply_bug_edit_exactly_its_cell(toy_course, tmp_path):
     with pytest.raises(BugError, match="message_mentions"):
         Bug(name="z", cell="square", edits=[("a", "b")], fails=["arithmetic"])
     assert parse_test_id("masked_conv::test_mask[A-3]") == ("masked_conv", "test_mask[A-3]")
-    assert load_bugs(Course(toy_course), "toy").bugs == []
+    assert load_bugs(toy_course, "toy").bugs == []
 
 
 def test_does_new_write_a_notebook_whose_grade_cells_call_its_hidden_groups(tmp_path):
