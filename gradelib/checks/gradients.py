@@ -172,6 +172,17 @@ def assert_module_gradcheck(
     Raises:
         CheckFailure: the loss is not differentiable, or the gradient of a named parameter is wrong.
     """
+    from gradelib.sandbox.expr import Expr
+    from gradelib.sandbox.probes import clone, evaluate_on
+
+    # The loss must first compute a value in an ordinary call: a gradient check of code that does not run pays nothing.
+    twin = clone(module).double()
+    doubled = {name: value.detach().to(torch.float64) for name, value in (inputs or {}).items()}
+    value = evaluate_on(twin, loss, doubled) if isinstance(loss, Expr) else loss(twin, **doubled)
+    if not isinstance(value, Tensor) or not bool(torch.isfinite(value.detach()).all()):
+        found = f"a {type(value).__name__}" if not isinstance(value, Tensor) else "non-finite values"
+        raise CheckFailure(f"{what} should be a tensor of finite values before its gradient is checked; found {found}."
+                           + (f" {hint}" if hint else ""))
     report = gradcheck_report(module, loss, inputs, include)
     if not isinstance(report, dict):
         raise CheckFailure(f"{what}: the gradient check could not read what happened (a malformed report).")

@@ -27,7 +27,8 @@ from gradelib.sandbox.expr import evaluate
 from gradelib.sandbox.remote import probe
 
 __all__ = [
-    "named_tensors", "parameter_shapes", "load_tensors", "clone", "to_device", "weighted_sum", "jacobian_rows",
+    "named_tensors", "parameter_shapes", "load_tensors", "evaluate_on", "clone", "to_device", "weighted_sum",
+    "jacobian_rows",
     "quiet_lightning", "quiet_trainer", "fit_recording", "run_stage", "fit_datamodule",
 ]
 
@@ -85,6 +86,13 @@ def load_tensors(module: nn.Module, tensors: dict[str, Tensor]) -> list[str]:
                 target.copy_(value.to(target.device, target.dtype))
                 copied.append(name)
     return sorted(copied)
+
+
+@probe
+def evaluate_on(module, expression, inputs: dict | None = None):
+    """The value of ``expression`` with MODEL bound to ``module`` and its variables to ``inputs`` (no autograd)."""
+    with torch.no_grad():
+        return evaluate(expression, {"model": module, **(inputs or {})})
 
 
 @probe

@@ -68,6 +68,16 @@ def test_completion_keeps_observed_pixels(submission, device):
     completed = _complete(model, images, observed)
     if not set(completed.unique().tolist()) <= {0.0, 1.0}:
         raise CheckFailure("complete returned values other than 0 and 1: draw each missing pixel with torch.bernoulli.")
+    if completed[~observed].unique().numel() < 2:
+        raise CheckFailure(
+            f"complete filled all {int((~observed).sum())} unobserved pixels with the same value: they must be drawn "
+            "from the model, one by one (formula (5)), so a model with these weights draws both values."
+        )
+    if not bool((completed[~observed] != images[~observed]).any()):
+        raise CheckFailure(
+            f"complete left all {int((~observed).sum())} unobserved pixels exactly as they were in its input: they must be "
+            "drawn from the model, one by one (formula (5)), not copied from the input."
+        )
     kept = completed[observed] == images[observed]
     if not kept.all():
         raise CheckFailure(

@@ -10,7 +10,14 @@ import pytest
 import torch
 from ar_helpers import TINY
 
-from gradelib.checks import CheckFailure, assert_close, assert_module_gradcheck, assert_normalised, assert_shape
+from gradelib.checks import (
+    CheckFailure,
+    assert_close,
+    assert_module_gradcheck,
+    assert_normalised,
+    assert_responds,
+    assert_shape,
+)
 from gradelib.checks.weights import copy_weights, randomize_parameters, set_parameters
 from gradelib.sandbox.expr import MODEL, method
 
@@ -66,8 +73,9 @@ def test_log_prob_matches_reference(submission, reference, device):
 def test_log_prob_of_fair_coins(submission, device):
     """With all weights zero (every pixel a fair coin), is log p(x) = -D ln 2 for every image?"""
     model = submission.FVSBN(image_shape=(3, 4)).to(device)
-    set_parameters(model, what="FVSBN", weight=torch.zeros(12, 12), bias=torch.zeros(12))
     images = torch.randint(0, 2, (5, 1, 3, 4), device=device).float()
+    assert_responds(model, method(MODEL, "log_prob", images), what="log_prob")  # a constant is not a fair coin
+    set_parameters(model, what="FVSBN", weight=torch.zeros(12, 12), bias=torch.zeros(12))
     found = assert_shape(model.log_prob(images), (5,), what="log_prob of 5 images of shape (1, 3, 4)")
     expected = torch.full((5,), -12 * math.log(2.0))
     assert_close(found, expected, what="log_prob of 5 images when every pixel is a fair coin (D = 12 pixels)",

@@ -33,6 +33,10 @@ def test_sample_shape_and_values(submission, device):
     if not values <= {0.0, 1.0}:
         raise CheckFailure(f"sample returned values {sorted(values)[:5]}; binary images (0 and 1 only) are expected. "
                            "Draw each pixel with torch.bernoulli(torch.sigmoid(logit)); do not return probabilities.")
+    if samples.unique().numel() < 2:
+        raise CheckFailure(f"sample(7) returned {samples.numel()} pixels that are all {samples.flatten()[0].item():g}: "
+                           "each pixel must be drawn from its Bernoulli distribution (torch.bernoulli), so a model "
+                           "with these weights draws both values.")
     if samples.requires_grad:
         raise CheckFailure("sample returned a tensor that requires grad: sampling should run without building a graph "
                            "(keep the @torch.no_grad() decorator).")
