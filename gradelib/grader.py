@@ -289,8 +289,10 @@ def _run_isolated(command: list[str], *, cwd: Path, timeout: float, scratch: Pat
     """Run a command in its own process group; kill the group at the time limit; return the log's tail."""
     log_path = scratch / "pytest.log"
     with open(log_path, "wb") as log:
+        env = _child_environment()
+        env["TMPDIR"] = str(scratch)  # the child's temporary files (its sandboxes' too) go with this grading's scratch
         process = subprocess.Popen(
-            command, cwd=cwd, env=_child_environment(), stdin=subprocess.DEVNULL, stdout=log,
+            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True, pass_fds=pass_fds,
         )
         if after_start is not None:

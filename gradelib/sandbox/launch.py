@@ -236,6 +236,8 @@ class SubmissionProcess:
             )
             command = ["unshare", "--pid", "--fork", "--kill-child", "--mount", "--net", "--ipc", "--uts", "--",
                        sys.executable, "-I", "-"]
+            if shutil.which("setpriv"):  # if the trusted process is killed, so is the whole sandbox
+                command = ["setpriv", "--pdeathsig", "KILL", "--", *command]
             return command, program, "/"
         scratch = self.private / "scratch"
         scratch.mkdir()
