@@ -31,6 +31,7 @@ from pathlib import Path
 from gradelib import settings
 from gradelib.course import Course, UnknownAssignmentError
 from gradelib.results import FAILED, PASSED, GradeReport, TestResult
+from gradelib.sandbox.launch import read_tail
 
 __all__ = [
     "GradingOptions",
@@ -304,17 +305,7 @@ def _run_isolated(command: list[str], *, cwd: Path, timeout: float, scratch: Pat
             timed_out = True
         finally:
             _kill_group(process)
-    return process.returncode, timed_out, _read_tail(log_path)
-
-
-def _read_tail(path: Path, limit: int = settings.LOG_TAIL_BYTES) -> str:
-    """At most the last ``limit`` bytes of a log, decoded."""
-    try:
-        with open(path, "rb") as stream:
-            stream.seek(max(0, path.stat().st_size - limit))
-            return stream.read(limit).decode("utf-8", errors="replace")
-    except OSError:
-        return ""
+    return process.returncode, timed_out, read_tail(log_path)
 
 
 def _kill_group(process: subprocess.Popen) -> None:

@@ -38,7 +38,7 @@ from gradelib import settings
 from gradelib.sandbox.channel import Channel, ChannelClosed, ChannelTimeout
 from gradelib.sandbox.remote import Connection, RemoteObject, SubmissionDied
 
-__all__ = ["capabilities", "sandbox_kind", "SandboxLimits", "SubmissionProcess", "LoadReport"]
+__all__ = ["capabilities", "sandbox_kind", "SandboxLimits", "SubmissionProcess", "LoadReport", "read_tail"]
 
 _UID_BASE = 61000
 _UID_RANGE = 4000
@@ -205,13 +205,7 @@ class SubmissionProcess:
 
     def log_tail(self) -> str:
         """The last bytes the submission process printed (at most ``settings.LOG_TAIL_BYTES``)."""
-        path = self.private / "submission.log"
-        try:
-            with open(path, "rb") as stream:
-                stream.seek(max(0, path.stat().st_size - settings.LOG_TAIL_BYTES))
-                return stream.read(settings.LOG_TAIL_BYTES).decode("utf-8", errors="replace")
-        except OSError:
-            return ""
+        return read_tail(self.private / "submission.log")
 
     # ---------------------------------------------------------------- how it is started
     def _command(self, channel_fd: int) -> tuple[list[str], str, str]:
@@ -307,6 +301,16 @@ class SubmissionProcess:
             return f"Your notebook's process was stopped: {self.killed_for}."
         return ("Your notebook's process ended (it called os._exit or exit at top level, crashed Python, "
                 "or went over the grader's limits).")
+
+
+def read_tail(path: Path, limit: int = settings.LOG_TAIL_BYTES) -> str:
+    """At most the last ``limit`` bytes of a log, decoded (the grader never reads a whole log)."""
+    try:
+        with open(path, "rb") as stream:
+            stream.seek(max(0, path.stat().st_size - limit))
+            return stream.read(limit).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _cuda_here() -> bool:
