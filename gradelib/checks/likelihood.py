@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["bernoulli_log_prob", "model_log_prob", "mean_nll"]
+__all__ = ["bernoulli_log_prob", "logits_of", "model_log_prob", "mean_nll"]
 
 
 def bernoulli_log_prob(logits: Tensor, images: Tensor) -> Tensor:
@@ -27,26 +27,24 @@ def bernoulli_log_prob(logits: Tensor, images: Tensor) -> Tensor:
     return terms.flatten(start_dim=1).sum(dim=1)  # (B,)
 
 
-def model_log_prob(model, images: Tensor, *, what: str = "The model's forward") -> Tensor:
-    """log p(x) in nats of each image from a model's logits, scored with :func:`bernoulli_log_prob`: (B,).
-
-    Inputs:
-        model: maps (B, 1, H, W) images to (B, 1, H, W) logits (a module, a callable, or a submission's object).
-        images: (B, 1, H, W) binary images.
-
-    Raises:
-        CheckFailure: the model's output is not a tensor of the images' shape.
-    """
+def logits_of(model, images: Tensor, *, what: str = "The model's forward") -> Tensor:
+    """The model's logits for ``images`` (B, 1, H, W): a plain tensor of the images' shape, else CheckFailure."""
     from gradelib.checks.failures import CheckFailure
 
     logits = model(images)
-    if not isinstance(logits, Tensor) or logits.shape != images.shape:
+    if type(logits) is not Tensor or logits.shape != images.shape:
         found = tuple(logits.shape) if isinstance(logits, Tensor) else type(logits).__name__
         raise CheckFailure(
             f"{what} should return logits of shape {tuple(images.shape)} for images of that shape, "
             f"one logit per pixel; found {found}."
         )
-    return bernoulli_log_prob(logits, images)
+    return logits
+
+
+def model_log_prob(model, images: Tensor, *, what: str = "The model's forward") -> Tensor:
+    """log p(x) in nats of each image from a model's logits (:func:`logits_of`), scored with
+    :func:`bernoulli_log_prob`: (B,)."""
+    return bernoulli_log_prob(logits_of(model, images, what=what), images)
 
 
 def mean_nll(model, images: Tensor) -> Tensor:

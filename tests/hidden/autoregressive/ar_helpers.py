@@ -13,24 +13,13 @@ import copy
 import torch
 from torch import Tensor, nn
 
-from gradelib.checks import CheckFailure, all_binary_images, bernoulli_log_prob, model_log_prob
+from gradelib.checks import all_binary_images, bernoulli_log_prob, model_log_prob
+from gradelib.checks.likelihood import logits_of
 from gradelib.checks.weights import set_parameters
 from gradelib.sandbox.expr import MODEL, call
 
 #: A 2x3 image has 64 binary outcomes: small enough to enumerate, big enough to have structure.
 TINY = (2, 3)
-
-
-def logits_of(model, images: Tensor, *, what: str) -> Tensor:
-    """The model's logits for ``images`` (N, 1, H, W), checked to have the same shape."""
-    logits = model(images)
-    if type(logits) is not Tensor or logits.shape != images.shape:
-        found = tuple(logits.shape) if isinstance(logits, Tensor) else type(logits).__name__
-        raise CheckFailure(
-            f"{what} should return logits of shape {tuple(images.shape)} for images of that shape, "
-            f"one logit per pixel; found {found}."
-        )
-    return logits
 
 
 def grader_log_prob(model, images: Tensor, *, what: str) -> Tensor:
