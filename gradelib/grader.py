@@ -30,8 +30,8 @@ from pathlib import Path
 
 from gradelib import settings
 from gradelib.course import Course, UnknownAssignmentError
+from gradelib.logs import read_tail
 from gradelib.results import FAILED, PASSED, GradeReport, TestResult
-from gradelib.sandbox.launch import read_tail
 
 __all__ = [
     "GradingOptions",

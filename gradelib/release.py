@@ -19,12 +19,14 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from gradelib.course import Course
 from gradelib.grader import collect_suite, tool_environment
 from gradelib.nbgrader_bridge import GRADE_GROUP_CALL
+
+if TYPE_CHECKING:
+    import nbformat
 
 __all__ = [
     "ReleaseError",
@@ -76,6 +78,8 @@ def grade_cell_groups(notebook: nbformat.NotebookNode, assignment: str) -> dict[
 
 def sync_points(course: Course, assignment: str) -> dict[str, float]:
     """Set each grade cell's points to the sum of its group's markers; clear outputs. Returns the points."""
+    import nbformat  # imported here: it takes seconds, and `gradelib grade` never needs it
+
     path = course.solution(assignment)
     notebook = nbformat.read(path, as_version=4)
     suite = collect_suite(assignment, course)
@@ -134,6 +138,8 @@ def generate_release(course: Course, assignment: str, output_root: Path | None =
 
 def find_leaks(course: Course, assignment: str, release_folder: Path | None = None) -> list[str]:
     """Everything in a release that a student must not see; an empty list for a clean release."""
+    import nbformat  # imported here: it takes seconds, and `gradelib grade` never needs it
+
     release_folder = release_folder or course.release_dir(assignment)
     problems: list[str] = []
     hidden = course.hidden_suite(assignment)
@@ -183,6 +189,8 @@ def fill_in_solutions(course: Course, assignment: str, destination: Path) -> Pat
 
     This is a perfect student's submission: the release's cells and metadata, the source's code.
     """
+    import nbformat  # imported here: it takes seconds, and `gradelib grade` never needs it
+
     source = nbformat.read(course.solution(assignment), as_version=4)
     release = nbformat.read(course.release(assignment), as_version=4)
     answers = {

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import gradelib
 from gradelib import settings
+from gradelib.logs import read_tail
 from gradelib.sandbox.channel import Channel, ChannelClosed, ChannelTimeout
 from gradelib.sandbox.remote import Connection, RemoteObject, SubmissionDied
 
@@ -301,16 +302,6 @@ class SubmissionProcess:
             return f"Your notebook's process was stopped: {self.killed_for}."
         return ("Your notebook's process ended (it called os._exit or exit at top level, crashed Python, "
                 "or went over the grader's limits).")
-
-
-def read_tail(path: Path, limit: int = settings.LOG_TAIL_BYTES) -> str:
-    """At most the last ``limit`` bytes of a log, decoded (the grader never reads a whole log)."""
-    try:
-        with open(path, "rb") as stream:
-            stream.seek(max(0, path.stat().st_size - limit))
-            return stream.read(limit).decode("utf-8", errors="replace")
-    except OSError:
-        return ""
 
 
 def _cuda_here() -> bool:
