@@ -11,6 +11,7 @@ Nothing else in gradelib or the project's tests spells these paths out.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 from dataclasses import dataclass
@@ -132,13 +133,30 @@ class Course:
 
     # ---------------------------------------------------------------- helper modules of a folder
     @staticmethod
-    def import_helper(folder: Path, name: str) -> ModuleType:
+    def import_helper(folder: Path, name: str, *, as_name: str | None = None) -> ModuleType:
         """Import ``<folder>/<name>.py``, a helper module of a hidden suite or of the known bugs, as pytest
         imports it: with ``folder`` on ``sys.path`` (the helpers of a folder import each other as siblings).
+
+        ``as_name`` registers the module under another name in ``sys.modules``, for files that every suite
+        has (``quality.py``): the same name in two suites would otherwise be one module.
 
         For trusted code only (tests, scripts, calibration): never in a submission's process.
         """
         folder = Path(folder).resolve()
         if str(folder) not in sys.path:
             sys.path.insert(0, str(folder))
-        return importlib.import_module(name)
+        if as_name is None:
+            return importlib.import_module(name)
+        path = folder / f"{name}.py"
+        cached = sys.modules.get(as_name)
+        if cached is not None and getattr(cached, "__file__", None) == str(path):
+            return cached
+        spec = importlib.util.spec_from_file_location(as_name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[as_name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[as_name]
+            raise
+        return module

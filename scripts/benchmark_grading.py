@@ -22,6 +22,7 @@ from pathlib import Path
 from gradelib import settings
 from gradelib.course import Course
 from gradelib.grader import GradingOptions, grade_notebook
+from gradelib.kit.calibration import load_quality, test_seed_of
 from gradelib.loader import load_notebook
 from gradelib.nbgrader_course import autograde, copy_course
 from gradelib.release import fill_in_solutions
@@ -46,13 +47,9 @@ def time_nbgrader(assignment: str, options: GradingOptions) -> tuple[float, floa
         return time.perf_counter() - started, scores["bench"]["total"]
 
 
-def reference_quality(assignment: str, budget: str, device: str) -> dict[str, float]:
-    """Test NLL (nats) of each model the suite trains, trained from the reference solution."""
-    suite = COURSE.hidden_suite(assignment)
-    candidates = sorted(suite.glob("*_quality.py"))
-    if not candidates:
-        return {}
-    quality = COURSE.import_helper(suite, candidates[0].stem)
+def reference_quality(assignment: str, budget: str, device: str) -> dict[str, tuple[float, str]]:
+    """Each quality run of the assignment (``tests/hidden/<id>/quality.py``) on the reference, at the graded seed."""
+    quality = load_quality(COURSE, assignment)
     import torch
 
     torch_device = torch.device("cuda" if device in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
@@ -60,8 +57,8 @@ def reference_quality(assignment: str, budget: str, device: str) -> dict[str, fl
     os.environ[settings.ENV_GRADING] = "1"
     reference = load_notebook(COURSE.solution(assignment))
     return {
-        name: quality.train_and_evaluate(reference, name, budget=budget, seed=quality.TEST_SEED, device=torch_device)
-        for name in quality.CONFIGS[budget]["models"]
+        name: (run.function(reference, budget=budget, seed=test_seed_of(quality), device=torch_device), run.unit)
+        for name, run in quality.QUALITY_RUNS.items()
     }
 
 
@@ -83,8 +80,8 @@ def main() -> None:
     print(f"gradelib grade (hidden suite on the reference): {grade_time:7.1f} s  score {score:g}/{max_score:g}")
     print(f"nbgrader autograde (same notebook, filled):     {nbgrader_time:7.1f} s  score {nbgrader_runs[0][1]:g}")
     print(f"ratio autograde / grade:                        {nbgrader_time / grade_time:7.2f}")
-    for name, nll in reference_quality(args.assignment, args.budget, args.device).items():
-        print(f"reference {name} test NLL: {nll:.2f} nats per image")
+    for name, (value, unit) in reference_quality(args.assignment, args.budget, args.device).items():
+        print(f"reference {name}: {value:.3f} {unit}")
 
 
 if __name__ == "__main__":

@@ -34,12 +34,10 @@ for "higher is better" its mirror, ``min over seeds - max(min_margin, std_factor
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import json
 import os
 import platform
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -119,15 +117,7 @@ def load_quality(course, assignment: str) -> ModuleType:
     path = suite / QUALITY_MODULE
     if not path.is_file():
         raise CalibrationError(f"{path} is missing: it declares the quality runs (see gradelib.kit.calibration)")
-    name = f"gradelib_quality_{assignment}"
-    if name in sys.modules and getattr(sys.modules[name], "__file__", None) == str(path):
-        return sys.modules[name]
-    if str(suite) not in sys.path:
-        sys.path.insert(0, str(suite))
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
+    module = course.import_helper(suite, path.stem, as_name=f"gradelib_quality_{assignment}")
     runs = getattr(module, "QUALITY_RUNS", None)
     if not isinstance(runs, dict) or not all(isinstance(run, QualityRun) for run in runs.values()):
         raise CalibrationError(
