@@ -15,10 +15,8 @@ So the grader always finishes and always has a full report, whatever the submiss
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -31,6 +29,7 @@ from pathlib import Path
 from gradelib import settings
 from gradelib.course import Course, UnknownAssignmentError
 from gradelib.logs import read_tail
+from gradelib.processes import kill_group
 from gradelib.results import FAILED, PASSED, GradeReport, TestResult
 
 __all__ = [
@@ -309,8 +308,7 @@ def _run_isolated(command: list[str], *, cwd: Path, timeout: float, scratch: Pat
 
 
 def _kill_group(process: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
+    kill_group(process.pid)
     process.wait()
 
 

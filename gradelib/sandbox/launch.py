@@ -24,7 +24,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -36,6 +35,7 @@ from pathlib import Path
 import gradelib
 from gradelib import settings
 from gradelib.logs import read_tail
+from gradelib.processes import kill_group
 from gradelib.sandbox.channel import Channel, ChannelClosed, ChannelTimeout
 from gradelib.sandbox.remote import Connection, RemoteObject, SubmissionDied
 
@@ -352,11 +352,6 @@ def _tree_rss(pid: int) -> int:
 
 def _kill_tree(process: subprocess.Popen) -> None:
     """SIGKILL the process, its session's group and every descendant still reachable; reap it."""
-    members = _descendants(process.pid)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-    for member in members:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(member, signal.SIGKILL)
+    kill_group(process.pid, members=_descendants(process.pid))
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=10)

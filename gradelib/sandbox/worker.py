@@ -115,11 +115,11 @@ def _zygote_loop(channel, module) -> None:
 
 
 def _end_child(pid: int | None) -> None:
+    from gradelib.processes import kill_group
+
     if pid is None:
         return
-    for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            kill()
+    kill_group(pid)
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)
 
