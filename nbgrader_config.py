@@ -1,5 +1,12 @@
 """nbgrader configuration of the course: solutions/ is the source, assignments/ the student release."""
 
+from gradelib.nbgrader_feedback import (
+    TEMPLATE_BASEDIR,
+    TEMPLATE_FILE,
+    TEMPLATE_NAME,
+    nbgrader_template_basedir,
+)
+
 c = get_config()  # noqa: F821 - provided by nbgrader
 
 c.CourseDirectory.course_id = "deep-generative-models"
@@ -43,3 +50,14 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+
+# The feedback page a student reads (gradelib.nbgrader_feedback): each part's score link named after the part,
+# the hidden call of each grade cell explained, formulas drawn as pictures (offline), messages wrapped.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "gradelib.nbgrader_feedback.GradelibFeedback",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+c.HTMLExporter.template_name = TEMPLATE_NAME
+c.HTMLExporter.template_file = TEMPLATE_FILE
+c.HTMLExporter.extra_template_basedirs = [str(TEMPLATE_BASEDIR), nbgrader_template_basedir()]
