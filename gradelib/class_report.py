@@ -165,4 +165,5 @@ def _write_atomically(path: Path, data: bytes) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     with os.fdopen(handle, "wb") as stream:
         stream.write(data)
+    os.chmod(temporary, 0o644)  # a report is for reading (mkstemp made it private)
     os.replace(temporary, path)

@@ -54,6 +54,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              f"(default: beside the CSV, <csv stem>{JOURNAL_SUFFIX}, else in the results or "
                              "report folder)")
     parser.add_argument("--fresh", action="store_true", help="grade everything again, ignoring the journal")
+    parser.add_argument("--shard", type=shard, default=None, metavar="K/N",
+                        help="grade only shard K of N (0 <= K < N): every N-th submission in order, from the K-th; "
+                             "for a CI matrix (`gradelib class-report` merges the shards' results)")
+
+
+def shard(text: str) -> tuple[int, int]:
+    """``K/N`` as (K, N), checked."""
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected K/N, e.g. 0/4") from None
+    if not 0 <= index < count:
+        raise argparse.ArgumentTypeError(f"{text!r}: K must be at least 0 and less than N")
+    return index, count
 
 
 def find_submissions(directory: Path, assignment: str) -> list[tuple[str, Path]]:
@@ -191,6 +205,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"gradelib grade-all: {error}", file=sys.stderr)
         return EXIT_USAGE
     submissions = find_submissions(args.directory, args.assignment)
+    if args.shard:
+        index, count = args.shard
+        submissions = submissions[index::count]
     options = grading_options(args)
     key = options_key(args.assignment, options)
     journal = Journal(journal_path(args))
@@ -284,6 +301,7 @@ def write_text_atomically(path: Path, text: str) -> None:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)  # as an ordinary file would be (mkstemp made it private)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
