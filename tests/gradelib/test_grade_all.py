@@ -182,3 +182,16 @@ def test_does_fresh_empty_the_journal(tmp_path, fresh):
     path.write_text(json.dumps({"student": "a", "notebook": "a", "sha256": "", "options": ""}) + "\n")
     Journal(path).load(fresh=fresh)
     assert path.read_text() == ""
+
+
+def test_does_the_submission_report_show_each_part_and_wrap_messages(tmp_path):
+    from gradelib.cli.main import build_parser
+    from gradelib.submission_report import part_scores, write_submission_report
+
+    report = _report(2)
+    report.tests[2].output = "expected 3, found 4: " + "a long explanation " * 40
+    assert part_scores(report) == [("g", 2.0, 3.0)]
+    page = write_submission_report(tmp_path, "toy", report, "ann.ipynb").read_text()
+    assert "g: 2 / 3" in page and "[FAIL]</b> test 2" in page and "white-space: pre-wrap" in page
+    assert (tmp_path / "parts.png").read_bytes().startswith(b"\x89PNG")
+    assert build_parser().parse_args(["grade", "a.ipynb", "--assignment", "toy", "--report", "r"]).report == Path("r")
