@@ -139,7 +139,7 @@ class Journal:
         write_text_atomically(self.path, text)
 
     def find(self, student: str, notebook: Path, digest: str, key: str) -> dict | None:
-        entry = self.entries.get((student, str(notebook)))
+        entry = self.entries.get((student, str(notebook)))  # notebook: its path inside the class's folder
         if entry and entry.get("sha256") == digest and entry.get("options") == key:
             return entry
         return None
@@ -219,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
     pending = []
     for student, notebook in submissions:
         digest = file_digest(notebook) if notebook.is_file() else ""
-        entry = journal.find(student, notebook, digest, key)
+        entry = journal.find(student, _inside(notebook, args.directory), digest, key)
         if entry is None:
             pending.append((student, notebook, digest))
             continue
@@ -251,7 +251,8 @@ def run(args: argparse.Namespace) -> int:
             row, report = future.result()
             rows[notebook], reports[notebook] = row, report
             if report is not None:  # a grader error is not a grade: a restarted batch tries it again
-                journal.record({"student": student, "notebook": str(notebook), "sha256": digest, "options": key,
+                journal.record({"student": student, "notebook": str(_inside(notebook, args.directory)),
+                                "sha256": digest, "options": key,
                                 "row": row, "report": report.to_json()})
             progress.clear()
             print(f"{row['student']:<24} {row['score']:>6} / {row['max_score']:<6} {row['error']}", flush=True)
@@ -268,6 +269,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"class report: {page}")
     print(f"graded {len(rows)} submission(s)")
     return EXIT_OK
+
+
+def _inside(notebook: Path, directory: Path) -> Path:
+    """The notebook's path inside the class's folder (the same however the folder was named on the command line)."""
+    try:
+        return notebook.resolve().relative_to(directory.resolve())
+    except ValueError:
+        return notebook
 
 
 def _row(student: str, notebook: Path, report: GradeReport | None, error: str) -> dict:
