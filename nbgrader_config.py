@@ -1,5 +1,12 @@
 """nbgrader configuration of the course: solutions/ is the source, assignments/ the student release."""
 
+from gradelib.nbgrader_feedback import (
+    TEMPLATE_BASEDIR,
+    TEMPLATE_FILE,
+    TEMPLATE_NAME,
+    nbgrader_template_basedir,
+)
+
 c = get_config()  # noqa: F821 - provided by nbgrader
 
 c.CourseDirectory.course_id = "deep-generative-models"
@@ -17,6 +24,23 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # a grade or a feedback page. Settings: GRADELIB_DEVICE, GRADELIB_BUDGET, GRADELIB_TIMEOUT (whole suite).
 # (Putting "nbgrader.preprocessors.Execute" back first in this list would run each notebook in an
 # ordinary kernel too, to show its outputs in the feedback: only for trusted submissions.)
+# nbgrader's sanitize step, with one change: its OverwriteCells compared each grade cell with the source
+# (hidden tests included), so every submission, even the untouched release, logged "Attribute 'checksum'
+# for cell grade_* has changed!" (nbgrader#1961). gradelib's compares it with the release instead: only
+# a locked cell that differs from what students were given is reported (and restored, as before).
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "gradelib.nbgrader_sanitize.GradelibOverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+# The release in assignments/ is committed, so `nbgrader generate_assignment ID` would skip it and leave
+# the gradebook without the assignment (autograde then fails with "No assignment with ID ... exists").
+# Forcing it rewrites assignments/ID with the same files (the release is deterministic: `gradelib
+# release --check` says whether it is current) and fills gradebook.db: no `--force` is needed.
+c.GenerateAssignment.force = True
+
 c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
@@ -26,3 +50,14 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+
+# The feedback page a student reads (gradelib.nbgrader_feedback): each part's score link named after the part,
+# the hidden call of each grade cell explained, formulas drawn as pictures (offline), messages wrapped.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "gradelib.nbgrader_feedback.GradelibFeedback",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+c.HTMLExporter.template_name = TEMPLATE_NAME
+c.HTMLExporter.template_file = TEMPLATE_FILE
+c.HTMLExporter.extra_template_basedirs = [str(TEMPLATE_BASEDIR), nbgrader_template_basedir()]

@@ -22,6 +22,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("submission", type=Path, help="the notebook to grade (.ipynb)")
     add_grading_options(parser)
     parser.add_argument("--results", type=Path, default=None, help="write Gradescope's results.json here")
+    parser.add_argument("--report", type=Path, default=None, metavar="DIR",
+                        help="write a web page of the results here (index.html with parts.png)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,4 +42,8 @@ def run(args: argparse.Namespace) -> int:
     if args.results:
         report.write(args.results)
         print(f"results written to {args.results}")
+    if args.report:
+        from gradelib.submission_report import write_submission_report
+
+        print(f"report: {write_submission_report(args.report, args.assignment, report, args.submission.name)}")
     return EXIT_OK

@@ -3,25 +3,42 @@
 A submission is ``DIR/<student>.ipynb`` or any notebook under ``DIR/<student>/`` (nbgrader's
 ``submitted/<student>/<assignment>/`` layout works as it is). One bad submission never stops the
 batch: it is graded as such, and if the grader itself fails on it the row says so with score 0.
-The CSV is rewritten after every submission, so a batch that is stopped keeps what it graded.
+
+Resuming: every graded submission is recorded at once in the batch's journal (one JSON line: the
+student, the notebook's SHA-256, the grading options and the whole report), next to the CSV
+(``grades.csv`` → ``grades.gradelib-journal.jsonl``), else in the results or report folder, or where
+``--journal`` says. Run the same command again after a kill (or a crash, or a reboot) and it grades
+only what the journal lacks: a submission whose notebook or options changed is graded again, and
+``--fresh`` starts over. The CSV and the results files are written atomically after every submission,
+so they always hold every result graded so far.
+
+A progress bar goes to stderr when stderr is a terminal (nothing when it is not: a log, CI);
+``--report DIR`` writes the class report (:mod:`gradelib.class_report`).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
+import io
+import json
+import os
 import sys
+import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from gradelib.cli.exits import EXIT_OK, EXIT_USAGE
 from gradelib.cli.options import add_grading_options, grading_options
 from gradelib.course import Course, CourseNotFoundError, UnknownAssignmentError
-from gradelib.grader import grade_notebook
+from gradelib.grader import GradingOptions, grade_notebook
 from gradelib.results import GradeReport
 
 HELP = "grade every notebook in a folder"
 CSV_FIELDS = ("student", "notebook", "score", "max_score", "tests_passed", "tests_total", "error")
+JOURNAL_SUFFIX = ".gradelib-journal.jsonl"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +47,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=int, default=1, help="notebooks graded at once (default: %(default)s)")
     parser.add_argument("--csv", type=Path, default=None, help="write one row per student here")
     parser.add_argument("--results-dir", type=Path, default=None, help="write each student's results.json here")
+    parser.add_argument("--report", type=Path, default=None, metavar="DIR",
+                        help="write the class report here (index.html with PNG plots)")
+    parser.add_argument("--journal", type=Path, default=None,
+                        help="the batch's record of graded submissions, read to resume "
+                             f"(default: beside the CSV, <csv stem>{JOURNAL_SUFFIX}, else in the results or "
+                             "report folder)")
+    parser.add_argument("--fresh", action="store_true", help="grade everything again, ignoring the journal")
+    parser.add_argument("--shard", type=shard, default=None, metavar="K/N",
+                        help="grade only shard K of N (0 <= K < N): every N-th submission in order, from the K-th; "
+                             "for a CI matrix (`gradelib class-report` merges the shards' results)")
+
+
+def shard(text: str) -> tuple[int, int]:
+    """``K/N`` as (K, N), checked."""
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected K/N, e.g. 0/4") from None
+    if not 0 <= index < count:
+        raise argparse.ArgumentTypeError(f"{text!r}: K must be at least 0 and less than N")
+    return index, count
 
 
 def find_submissions(directory: Path, assignment: str) -> list[tuple[str, Path]]:
@@ -52,6 +90,110 @@ def find_submissions(directory: Path, assignment: str) -> list[tuple[str, Path]]
     return found
 
 
+# ------------------------------------------------------------------------------------------- the journal
+def journal_path(args: argparse.Namespace) -> Path | None:
+    """Where the batch's journal lives (None: nothing is written, so there is nothing to resume)."""
+    if args.journal:
+        return args.journal
+    if args.csv:
+        return args.csv.with_name(args.csv.stem + JOURNAL_SUFFIX)
+    for folder in (args.results_dir, args.report):
+        if folder:
+            return folder / ("batch" + JOURNAL_SUFFIX)
+    return None
+
+
+def options_key(assignment: str, options: GradingOptions) -> str:
+    """What must not change for a recorded grade to stand: the assignment and the options that decide scores."""
+    return json.dumps([assignment, options.device, options.budget, options.seed_offset, options.timeout])
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Journal:
+    """Append-only JSON lines, one per graded submission, each flushed to disk before the next."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.entries: dict[tuple[str, str], dict] = {}
+
+    def load(self, fresh: bool) -> None:
+        """Read the entries a previous run recorded (a line cut short by a kill is dropped), then rewrite
+        the file with them alone, atomically; ``fresh`` empties it."""
+        if self.path is None:
+            return
+        if not fresh and self.path.is_file():
+            for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
+                try:
+                    entry = json.loads(line)
+                    self.entries[(entry["student"], entry["notebook"])] = entry
+                except (ValueError, KeyError, TypeError):
+                    continue
+        text = "".join(json.dumps(entry) + "\n" for entry in self.entries.values())
+        write_text_atomically(self.path, text)
+
+    def find(self, student: str, notebook: Path, digest: str, key: str) -> dict | None:
+        entry = self.entries.get((student, str(notebook)))  # notebook: its path inside the class's folder
+        if entry and entry.get("sha256") == digest and entry.get("options") == key:
+            return entry
+        return None
+
+    def record(self, entry: dict) -> None:
+        self.entries[(entry["student"], entry["notebook"])] = entry
+        if self.path is None:
+            return
+        with open(self.path, "a", encoding="utf-8") as stream:
+            stream.write(json.dumps(entry) + "\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+
+
+# ------------------------------------------------------------------------------------------ the progress bar
+class Progress:
+    """A one-line progress bar on a terminal (stderr by default); silent when the stream is not a terminal."""
+
+    def __init__(self, total: int, stream=None, width: int = 28):
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.total, self.width, self.done, self.failed = total, width, 0, 0
+        self.started = time.monotonic()
+        self.shown = 0
+
+    def advance(self, label: str, failed: bool = False, count: int = 1) -> None:
+        self.done += count
+        self.failed += failed
+        if not self.enabled:
+            return
+        fraction = self.done / self.total if self.total else 1.0
+        filled = int(round(fraction * self.width))
+        elapsed = time.monotonic() - self.started
+        eta = elapsed / self.done * (self.total - self.done) if self.done else 0.0
+        errors = f", {self.failed} grader error(s)" if self.failed else ""
+        line = (f"\r[{'#' * filled}{'.' * (self.width - filled)}] {self.done}/{self.total}{errors} "
+                f"eta {int(eta) // 60}:{int(eta) % 60:02d}  {label[:30]:<30}")
+        self.stream.write(line)
+        self.stream.flush()
+        self.shown = len(line)
+
+    def clear(self) -> None:
+        """Erase the bar (before a line of ordinary output), to be drawn again by the next ``advance``."""
+        if self.enabled and self.shown:
+            self.stream.write("\r" + " " * self.shown + "\r")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+# ------------------------------------------------------------------------------------------------ the batch
 def run(args: argparse.Namespace) -> int:
     if not args.directory.is_dir():
         print(f"gradelib grade-all: no such folder: {args.directory}", file=sys.stderr)
@@ -63,28 +205,78 @@ def run(args: argparse.Namespace) -> int:
         print(f"gradelib grade-all: {error}", file=sys.stderr)
         return EXIT_USAGE
     submissions = find_submissions(args.directory, args.assignment)
+    if args.shard:
+        index, count = args.shard
+        submissions = submissions[index::count]
     options = grading_options(args)
+    key = options_key(args.assignment, options)
+    journal = Journal(journal_path(args))
+    journal.load(args.fresh)
     rows: dict[Path, dict] = {}
+    reports: dict[Path, GradeReport | None] = {}
+    progress = Progress(len(submissions))
 
-    def grade_one(student: str, notebook: Path) -> dict:
+    pending = []
+    for student, notebook in submissions:
+        digest = file_digest(notebook) if notebook.is_file() else ""
+        entry = journal.find(student, _inside(notebook, args.directory), digest, key)
+        if entry is None:
+            pending.append((student, notebook, digest))
+            continue
+        report = GradeReport.from_json(entry["report"])
+        rows[notebook], reports[notebook] = _row(student, notebook, report, ""), report
+        if args.results_dir and not (args.results_dir / f"{student}.json").is_file():
+            report.write(args.results_dir / f"{student}.json")
+    if rows:
+        print(f"resumed: {len(rows)} submission(s) already graded (journal {journal.path}); "
+              f"{len(pending)} to grade", flush=True)
+        progress.advance("resumed", count=len(rows))
+        if args.csv:
+            _write_csv(args.csv, [rows[path] for _, path in submissions if path in rows])
+
+    def grade_one(student: str, notebook: Path) -> tuple[dict, GradeReport | None]:
         try:
             report = grade_notebook(notebook, args.assignment, options, course=course)
         except Exception as error:  # noqa: BLE001 - one broken grading must not stop the batch
-            return _row(student, notebook, None, f"grader error: {error}".splitlines()[0])
+            return _row(student, notebook, None, f"grader error: {error}".splitlines()[0]), None
         if args.results_dir:
             report.write(args.results_dir / f"{student}.json")
-        return _row(student, notebook, report, "")
+        return _row(student, notebook, report, ""), report
 
     with ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
-        futures = {pool.submit(grade_one, student, notebook): notebook for student, notebook in submissions}
+        futures = {pool.submit(grade_one, student, notebook): (student, notebook, digest)
+                   for student, notebook, digest in pending}
         for future in as_completed(futures):
-            row = future.result()
-            rows[futures[future]] = row
+            student, notebook, digest = futures[future]
+            row, report = future.result()
+            rows[notebook], reports[notebook] = row, report
+            if report is not None:  # a grader error is not a grade: a restarted batch tries it again
+                journal.record({"student": student, "notebook": str(_inside(notebook, args.directory)),
+                                "sha256": digest, "options": key,
+                                "row": row, "report": report.to_json()})
+            progress.clear()
             print(f"{row['student']:<24} {row['score']:>6} / {row['max_score']:<6} {row['error']}", flush=True)
+            progress.advance(student, failed=report is None)
             if args.csv:
                 _write_csv(args.csv, [rows[path] for _, path in submissions if path in rows])
+    progress.close()
+    if args.report:
+        from gradelib.class_report import Graded, write_class_report
+
+        graded = [Graded(student, str(notebook), reports.get(notebook), rows[notebook]["error"])
+                  for student, notebook in submissions if notebook in rows]
+        page = write_class_report(args.report, args.assignment, graded)
+        print(f"class report: {page}")
     print(f"graded {len(rows)} submission(s)")
     return EXIT_OK
+
+
+def _inside(notebook: Path, directory: Path) -> Path:
+    """The notebook's path inside the class's folder (the same however the folder was named on the command line)."""
+    try:
+        return notebook.resolve().relative_to(directory.resolve())
+    except ValueError:
+        return notebook
 
 
 def _row(student: str, notebook: Path, report: GradeReport | None, error: str) -> dict:
@@ -100,10 +292,26 @@ def _row(student: str, notebook: Path, report: GradeReport | None, error: str) -
 
 
 def _write_csv(path: Path, rows: list[dict]) -> None:
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS)
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text_atomically(path, buffer.getvalue())
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write a file so that a reader (or a killed writer) never leaves half of it: a private temporary
+    file in the same folder, flushed to disk, then renamed over the old one."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(path.suffix + ".tmp")
-    with open(temporary, "w", newline="", encoding="utf-8") as stream:
-        writer = csv.DictWriter(stream, fieldnames=CSV_FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
-    temporary.replace(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)  # as an ordinary file would be (mkstemp made it private)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gradelib.cli import calibrate, grade, grade_all, new, release
+from gradelib.cli import calibrate, class_report, grade, grade_all, gradescope, new, release, student_bundle
 
 #: The commands, as data: (name, module with ``configure(parser)`` and ``run(args) -> int``).
 COMMANDS = (
     ("grade", grade), ("grade-all", grade_all), ("release", release), ("new", new), ("calibrate", calibrate),
+    ("student-bundle", student_bundle), ("class-report", class_report), ("gradescope", gradescope),
 )
 
 

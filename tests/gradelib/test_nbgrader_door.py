@@ -19,7 +19,7 @@ from nbgrader.utils import determine_grade
 from traitlets.config.loader import PyFileConfigLoader
 
 from gradelib import nbgrader_bridge
-from gradelib.nbgrader_course import autograde
+from gradelib.nbgrader_course import autograde, nbgrader
 from gradelib.nbgrader_door import (
     GradelibAutograde,
     grade_cell_outputs,
@@ -242,3 +242,22 @@ def test_does_the_autograde_pipeline_run_no_kernel_and_grade_before_the_scores()
     assert [name for name in pipeline if name != "GradelibAutograde"] == [n for n in defaults if n != "Execute"]
     door = pipeline.index("GradelibAutograde")
     assert pipeline.index("LimitOutput") < door < pipeline.index("SaveAutoGrades")
+
+
+def test_is_the_feedback_page_of_the_batch_readable(hostile_batch):
+    """`nbgrader generate_feedback` with the course's config: score links named after the parts, the hidden
+    calls explained instead of shown, messages that wrap (tests/gradelib/test_feedback_page.py has the details)."""
+    course, _ = hostile_batch
+    nbgrader(course.root, "generate_feedback", "toy")
+    for student in ("0_skeleton", "z_honest"):
+        page = (course.root / "feedback" / student / "toy" / "toy.html").read_text(encoding="utf-8")
+        assert [name for _, name in re_links(page)] == ["Arithmetic", "Counter"]
+        assert "Test cell" not in page and "BEGIN HIDDEN TESTS" not in page and "grade_group" not in page
+        assert "[hidden] Here the grader ran the hidden tests of this part (arithmetic)" in page
+        assert "white-space: pre-wrap" in page
+
+
+def re_links(page: str) -> list[tuple[str, str]]:
+    import re
+
+    return re.findall(r'<a href="#(grade_\w+)">([^<]*)</a>', page)
