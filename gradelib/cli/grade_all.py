@@ -250,6 +250,9 @@ def run(args: argparse.Namespace) -> int:
             student, notebook, digest = futures[future]
             row, report = future.result()
             rows[notebook], reports[notebook] = row, report
+            if args.csv:  # the CSV first: whatever the journal holds, the CSV holds too (a kill in between
+                # costs one regrading on resume, never a row)
+                _write_csv(args.csv, [rows[path] for _, path in submissions if path in rows])
             if report is not None:  # a grader error is not a grade: a restarted batch tries it again
                 journal.record({"student": student, "notebook": str(_inside(notebook, args.directory)),
                                 "sha256": digest, "options": key,
@@ -257,8 +260,6 @@ def run(args: argparse.Namespace) -> int:
             progress.clear()
             print(f"{row['student']:<24} {row['score']:>6} / {row['max_score']:<6} {row['error']}", flush=True)
             progress.advance(student, failed=report is None)
-            if args.csv:
-                _write_csv(args.csv, [rows[path] for _, path in submissions if path in rows])
     progress.close()
     if args.report:
         from gradelib.class_report import Graded, write_class_report
