@@ -36,14 +36,16 @@ class _StepAudit:
         self.lrs: list[list[float]] = []
 
     def install(self, trainer) -> None:
+        self.optimizers = list(trainer.optimizers)
         for index, optimizer in enumerate(trainer.optimizers):
             original = optimizer.step
 
             def step(*args, _original=original, _index=index, **kwargs):
                 named = _named(self.module.named_parameters())
                 before = {name: value.detach().clone() for name, value in named.items()}
-                grads = sorted(name for name, value in named.items()
-                               if value.grad is not None and bool(value.grad.detach().abs().sum() > 0))
+                own = {id(p) for group in self.optimizers[_index].param_groups for p in group["params"]}
+                grads = {name: float(value.grad.detach().norm()) for name, value in named.items()
+                         if id(value) in own and value.grad is not None}
                 result = _original(*args, **kwargs)
                 changed = sorted(name for name, value in named.items() if not torch.equal(value.detach(), before[name]))
                 self.steps.append({"optimizer": _index, "changed": changed, "grads": grads})
@@ -61,7 +63,8 @@ def audit_optimizer_steps(model, tensors: list[Tensor], *, batch_size: int, max_
 
     Returns:
         {"steps": [{"optimizer": index in configure_optimizers, "changed": [parameter names the step changed],
-                    "grads": [names holding a non-zero gradient when it was called]} per optimiser step],
+                    "grads": {name: gradient norm when it was called, for that optimiser's parameters holding one}}
+                   per optimiser step],
          "lrs": [[lr of each optimiser] at the start of each epoch], "parameters": [every parameter name],
          "error": None, or "Type: message" of an exception raised during the fit}.
     """

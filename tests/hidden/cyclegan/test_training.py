@@ -6,7 +6,7 @@ import math
 
 import pytest
 import torch
-from cyclegan_helpers import domains
+from cyclegan_helpers import domains, twin
 
 from gradelib.checks import CheckFailure
 from gradelib.sandbox.probes_gan import audit_optimizer_steps
@@ -59,6 +59,31 @@ def test_update_isolation(submission, device, cls):
                 raise CheckFailure.build(f"{cls}: the {player}' optimiser step", expected=f"parameters of {prefix[:-1]} updated",
                                          found=f"no parameter of {prefix[:-1]} changed",
                                          cause=f"one optimiser over all of {', '.join(p[:-1] for p in own)}, and a loss that reaches each.")
+
+
+@pytest.mark.parametrize("cls", ["CycleGAN", "Pix2Pix"])
+@pytest.mark.points(2)
+def test_first_step_gradients_match_reference(submission, reference, device, cls):
+    """On the reference's weights, does each optimiser step of the first training step use the gradient of its own player's loss alone?"""
+    model, ref = twin(submission, reference, cls)
+    a, b, _ = domains(2, seed=9)
+    found = audit_optimizer_steps(model, [a, b], batch_size=2, max_steps=2, device=device)
+    expected = audit_optimizer_steps(ref, [a, b], batch_size=2, max_steps=2, device="cpu")
+    if found["error"] or len(found["steps"]) != 2:
+        return  # test_update_isolation says what went wrong
+    for index, player in ((0, "generators"), (1, "discriminators")):
+        want, got = expected["steps"][index]["grads"], found["steps"][index]["grads"]
+        wrong = [name for name in want if not math.isclose(got.get(name, 0.0), want[name], rel_tol=1e-3, abs_tol=1e-6)]
+        if wrong:
+            name = wrong[0]
+            cause = ("the gradients of the generators' loss are still there: zero the discriminators' gradients before "
+                     "their backward (opt_d.zero_grad() before self.manual_backward), and toggle each optimiser so that "
+                     "one player's loss leaves the other's gradients alone." if index == 1 else
+                     "the generators' loss or its gradient differs from formula (6) (or (2)); zero the gradients before "
+                     "the backward.")
+            raise CheckFailure.build(f"{cls}: the gradient of {name} when the {player}' optimiser stepped (first "
+                                     "training step, reference weights)", expected=f"norm {want[name]:.5f}",
+                                     found=f"norm {got.get(name, 0.0):.5f}", cause=cause)
 
 
 @pytest.mark.points(2)
