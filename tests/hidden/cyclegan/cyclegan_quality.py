@@ -135,9 +135,3 @@ def cyclegan_accuracy(module, *, budget: str, seed: int, device) -> float:
 
 def cyclegan_cycle_error(module, *, budget: str, seed: int, device) -> float:
     return evaluate(module, "cyclegan", budget=budget, seed=seed, device=device)["cycle"]
-
-
-def pix2pix_advantage(module, *, budget: str, seed: int, device) -> float:
-    """CycleGAN's translation error minus pix2pix's (positive: pix2pix is closer to the truth)."""
-    return (cyclegan_error(module, budget=budget, seed=seed, device=device)
-            - pix2pix_error(module, budget=budget, seed=seed, device=device))

@@ -12,7 +12,6 @@ from cyclegan_quality import (
     cyclegan_accuracy,
     cyclegan_cycle_error,
     cyclegan_error,
-    pix2pix_advantage,
     pix2pix_error,
     test_domains,
     translation_error,
@@ -31,9 +30,9 @@ def _settings(which: str):
 
 
 #: Translation errors: half the mean absolute difference from the true renderings (grey levels in [0, 1]), lower is
-#: better; the digit accuracy on CycleGAN's translated strokes: higher; the cycle error: lower. The advantage of
-#: pix2pix (CycleGAN's error minus pix2pix's) is recorded to show that the test "pix2pix at least as close" holds on
-#: every seed (its threshold is not used: the test compares the two runs).
+#: better; the digit accuracy on CycleGAN's translated strokes: higher; the cycle error: lower. The test "pix2pix at
+#: least as close as CycleGAN" compares the two runs of the same seed (no threshold): the per-seed values recorded for
+#: pix2pix_error and cyclegan_error show that it holds on every calibration seed.
 QUALITY_RUNS = {
     "pix2pix_error": QualityRun(function=pix2pix_error, direction="lower", unit="grey level", min_margin=0.006,
                                 std_factor=3.0, decimals=4, rerun_tolerance=0.002, settings=_settings("pix2pix")),
@@ -44,8 +43,6 @@ QUALITY_RUNS = {
     "cyclegan_cycle_error": QualityRun(function=cyclegan_cycle_error, direction="lower", unit="grey level",
                                        min_margin=0.01, std_factor=3.0, decimals=4, rerun_tolerance=0.002,
                                        settings=_settings("cyclegan")),
-    "pix2pix_advantage": QualityRun(function=pix2pix_advantage, direction="higher", unit="grey level", min_margin=0.0,
-                                    std_factor=0.0, decimals=4, rerun_tolerance=0.003, settings=_settings("cyclegan")),
 }
 
 
