@@ -82,21 +82,27 @@ def test_discriminator_loss(submission, reference):
 
 
 @pytest.mark.points(3)
-def test_cycle_loss_reaches_both_generators(submission):
-    """Does the cycle term send gradients into both generators G and F (and none into the discriminators)?"""
-    model = submission.CycleGAN(features=4, num_blocks=1)
+def test_cycle_loss_reaches_both_generators(submission, reference):
+    """Does the cycle term send the reference's gradients into both generators G and F (and none into the discriminators)?"""
+    model, ref = twin(submission, reference, "CycleGAN")
     a, b, _ = domains(4, seed=7)
-    report = term_gradients(model, method(MODEL, "generator_loss", X, Var("y")), "cycle", {"x": a, "y": b})
+    expression = method(MODEL, "generator_loss", X, Var("y"))
+    report = term_gradients(model, expression, "cycle", {"x": a, "y": b})
     if report["error"]:
         raise CheckFailure(f"generator_loss(a, b): {report['error']}.")
-    norms = report["norms"]
+    norms, expected = report["norms"], term_gradients(ref, expression, "cycle", {"x": a, "y": b})["norms"]
     for net, text in (("G.", "G (A -> B)"), ("F.", "F (B -> A)")):
-        if not any(v > 0 for name, v in norms.items() if name.startswith(net)):
-            raise CheckFailure.build(f"the gradient of generator_loss(a, b)['cycle'] in {text}'s parameters",
-                                     expected="non-zero: each cycle F(G(a)) and G(F(b)) passes through both generators",
-                                     found="zero",
-                                     cause="a fake is detached (or computed under no_grad) before the second generator: "
-                                           "use F(G(a)) and G(F(b)) with their graphs.")
+        names = [name for name in expected if name.startswith(net)]
+        got = sum(norms.get(name, 0.0) ** 2 for name in names) ** 0.5
+        want = sum(expected[name] ** 2 for name in names) ** 0.5
+        if not abs(got - want) <= 1e-3 * max(1e-3, want):
+            raise CheckFailure.build(
+                f"the gradient of generator_loss(a, b)['cycle'] in {text}'s parameters (reference weights)",
+                expected=f"norm {want:.5f}: each cycle F(G(a)) and G(F(b)) passes through both generators",
+                found=f"norm {got:.5f}",
+                cause=("a fake is detached (or computed under no_grad) before the second generator of a cycle: use "
+                       "F(G(a)) and G(F(b)) with their graphs." if got < want else
+                       "the cycle term differs from formula (4): L1 of both cycles, weight lambda_cycle."))
     leaked = sorted(name for name, v in norms.items() if name.startswith("D_") and v > 0)
     if leaked:
         raise CheckFailure(f"The cycle term sends gradients into the discriminators ({leaked[:3]}): it involves G and F only.")
