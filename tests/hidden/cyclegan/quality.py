@@ -35,13 +35,13 @@ def _settings(which: str):
 #: pix2pix_error and cyclegan_error show that it holds on every calibration seed.
 QUALITY_RUNS = {
     "pix2pix_error": QualityRun(function=pix2pix_error, direction="lower", unit="grey level", min_margin=0.006,
-                                std_factor=3.0, decimals=4, rerun_tolerance=0.002, settings=_settings("pix2pix")),
+                                std_factor=3.0, decimals=3, rerun_tolerance=0.002, settings=_settings("pix2pix")),
     "cyclegan_error": QualityRun(function=cyclegan_error, direction="lower", unit="grey level", min_margin=0.006,
-                                 std_factor=3.0, decimals=4, rerun_tolerance=0.002, settings=_settings("cyclegan")),
+                                 std_factor=3.0, decimals=3, rerun_tolerance=0.002, settings=_settings("cyclegan")),
     "cyclegan_accuracy": QualityRun(function=cyclegan_accuracy, direction="higher", unit="", min_margin=0.08,
                                     std_factor=3.0, decimals=3, rerun_tolerance=0.02, settings=_settings("cyclegan")),
     "cyclegan_cycle_error": QualityRun(function=cyclegan_cycle_error, direction="lower", unit="grey level",
-                                       min_margin=0.01, std_factor=3.0, decimals=4, rerun_tolerance=0.002,
+                                       min_margin=0.01, std_factor=3.0, decimals=3, rerun_tolerance=0.002,
                                        settings=_settings("cyclegan")),
 }
 
