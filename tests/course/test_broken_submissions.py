@@ -24,8 +24,15 @@ def not_json(notebook, path: Path) -> None:
 
 
 def syntax_error(notebook, path: Path) -> None:
-    cell = first_code_cell(notebook)
-    cell.source = cell.source.replace("import", "imprt", 1)
+    """A syntax error in the imports and in every cell the student fills in.
+
+    (A syntax error in the imports alone is not a zero: a filled-in function that needs no import, such as a loss
+    written with tensor methods, still works, and earns its points through every door.)"""
+    cells = [first_code_cell(notebook)] + [
+        cell for cell in notebook.cells if cell.get("metadata", {}).get("nbgrader", {}).get("solution")
+    ]
+    for cell in cells:
+        cell.source = cell.source.replace("import", "imprt", 1) + "\ndef broken(:\n    pass\n"
     nbformat.write(notebook, path)
 
 
