@@ -25,6 +25,7 @@ finds it.
 
 from __future__ import annotations
 
+import atexit
 import os
 import tempfile
 from collections.abc import Mapping
@@ -52,6 +53,7 @@ from gradelib.settings import (
     ENV_DEVICE,
     ENV_TIMEOUT,
 )
+from gradelib.warm import WarmStart
 
 __all__ = [
     "GradelibAutograde",
@@ -77,7 +79,7 @@ class GradelibAutograde(NbGraderPreprocessor):
         options = options_from_environment()
         self.log.info("gradelib: grading %s (%s) with the hidden suite of %r", notebook_id, info.get("student"),
                       assignment)
-        report = grade_submitted(nb, notebook_id, assignment, options, course)
+        report = grade_submitted(nb, notebook_id, assignment, options, course, warm=_warm_start(course, options))
         self.log.info("gradelib: %s scored %g / %g in %.1f s", notebook_id, report.score, report.max_score,
                       report.execution_time)
         for cell in nb.cells:
@@ -122,7 +124,7 @@ class GradelibAutograde(NbGraderPreprocessor):
 
 
 def grade_submitted(nb: NotebookNode, notebook_id: str, assignment: str, options: GradingOptions,
-                    course: Course) -> GradeReport:
+                    course: Course, warm: WarmStart | None = None) -> GradeReport:
     """Grade an in-memory notebook once: write it to a private temporary folder and grade that file.
 
     Grade cells keep their metadata (the loader skips them, and cell numbers in messages stay the
@@ -138,7 +140,22 @@ def grade_submitted(nb: NotebookNode, notebook_id: str, assignment: str, options
     with tempfile.TemporaryDirectory(prefix="gradelib-nbgrader-") as scratch:
         path = Path(scratch) / f"{notebook_id}.ipynb"
         nbformat.write(copy, path)
-        return grade_notebook(path, assignment, options, course=course)
+        return grade_notebook(path, assignment, options, course=course, warm=warm)
+
+
+_warm_starts: dict[tuple, WarmStart] = {}
+
+
+def _warm_start(course: Course, options: GradingOptions) -> WarmStart:
+    """One warm start per course and options for the whole ``nbgrader autograde`` run (it grades one notebook after
+    another in this process), ended when the process ends."""
+    key = (str(course.root), options)
+    if key not in _warm_starts:
+        warm = WarmStart.for_grading(course, options)
+        warm.start()
+        atexit.register(warm.close)
+        _warm_starts[key] = warm
+    return _warm_starts[key]
 
 
 def options_from_environment(environ: Mapping[str, str] = os.environ) -> GradingOptions:

@@ -19,6 +19,7 @@ A progress bar goes to stderr when stderr is a terminal (nothing when it is not:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import hashlib
 import io
@@ -35,6 +36,7 @@ from gradelib.cli.options import add_grading_options, grading_options
 from gradelib.course import Course, CourseNotFoundError, UnknownAssignmentError
 from gradelib.grader import GradingOptions, grade_notebook
 from gradelib.results import GradeReport
+from gradelib.warm import WarmStart
 
 HELP = "grade every notebook in a folder"
 CSV_FIELDS = ("student", "notebook", "score", "max_score", "tests_passed", "tests_total", "error")
@@ -54,6 +56,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              f"(default: beside the CSV, <csv stem>{JOURNAL_SUFFIX}, else in the results or "
                              "report folder)")
     parser.add_argument("--fresh", action="store_true", help="grade everything again, ignoring the journal")
+    parser.add_argument("--cold", action="store_true",
+                        help="start each grading's processes from scratch instead of through a warm start "
+                             "(gradelib.warm: the default for two or more submissions; same grades, less start-up)")
     parser.add_argument("--shard", type=shard, default=None, metavar="K/N",
                         help="grade only shard K of N (0 <= K < N): every N-th submission in order, from the K-th; "
                              "for a CI matrix (`gradelib class-report` merges the shards' results)")
@@ -234,16 +239,21 @@ def run(args: argparse.Namespace) -> int:
         if args.csv:
             _write_csv(args.csv, [rows[path] for _, path in submissions if path in rows])
 
+    warm = None if args.cold or len(pending) < 2 else WarmStart.for_grading(course, options, parallel=args.jobs)
+
     def grade_one(student: str, notebook: Path) -> tuple[dict, GradeReport | None]:
         try:
-            report = grade_notebook(notebook, args.assignment, options, course=course)
+            report = grade_notebook(notebook, args.assignment, options, course=course, warm=warm)
         except Exception as error:  # noqa: BLE001 - one broken grading must not stop the batch
             return _row(student, notebook, None, f"grader error: {error}".splitlines()[0]), None
         if args.results_dir:
             report.write(args.results_dir / f"{student}.json")
         return _row(student, notebook, report, ""), report
 
-    with ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
+    with contextlib.ExitStack() as stack:
+        if warm is not None:
+            stack.enter_context(warm)
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=max(args.jobs, 1)))
         futures = {pool.submit(grade_one, student, notebook): (student, notebook, digest)
                    for student, notebook, digest in pending}
         for future in as_completed(futures):
