@@ -135,3 +135,9 @@ def cyclegan_accuracy(module, *, budget: str, seed: int, device) -> float:
 
 def cyclegan_cycle_error(module, *, budget: str, seed: int, device) -> float:
     return evaluate(module, "cyclegan", budget=budget, seed=seed, device=device)["cycle"]
+
+
+def pix2pix_minus_cyclegan(module, *, budget: str, seed: int, device) -> float:
+    """pix2pix's translation error minus CycleGAN's, same seed (negative: the pairs helped)."""
+    return (pix2pix_error(module, budget=budget, seed=seed, device=device)
+            - cyclegan_error(module, budget=budget, seed=seed, device=device))
