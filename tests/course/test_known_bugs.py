@@ -15,9 +15,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from checkout import OPTIONS
 
 from gradelib.course import Course
-from gradelib.grader import GradingOptions, grade_notebook
+from gradelib.grader import grade_notebook
 from gradelib.kit.known_bugs import Bug, apply_bug, load_bugs, parse_test_id
 from gradelib.results import GradeReport
 from gradelib.warm import WarmStart
@@ -25,9 +26,8 @@ from gradelib.warm import WarmStart
 COURSE = Course.find(Path(__file__).resolve().parent)
 ASSIGNMENTS = COURSE.assignments()
 
-TIMEOUT_S = 600
-OPTIONS = GradingOptions(device="cpu", budget="quick", timeout=TIMEOUT_S)
-PARALLEL = 2
+TIMEOUT_S = OPTIONS.timeout
+PARALLEL = 2  # the warm start of tests/course/conftest.py keeps two spares
 BUG_LISTS = {assignment: load_bugs(COURSE, assignment) for assignment in ASSIGNMENTS}
 BUG_CASES = [pytest.param(a, bug.name, id=f"{a}-{bug.name}") for a, found in BUG_LISTS.items() for bug in found.bugs]
 VARIANT_CASES = [
@@ -47,7 +47,7 @@ def result_id(test) -> str:
 
 
 @pytest.fixture(scope="session")
-def bug_runs(request, tmp_path_factory) -> dict[tuple[str, str], Future]:
+def bug_runs(request, tmp_path_factory, warm) -> dict[tuple[str, str], Future]:
     """Start the gradings of every selected bug and variant at once, two at a time; each test waits for its own."""
     selected = {
         (item.callspec.params["assignment"], item.callspec.params["bug"])
@@ -57,8 +57,6 @@ def bug_runs(request, tmp_path_factory) -> dict[tuple[str, str], Future]:
         and item.module.__name__ == __name__
     }
     folder = tmp_path_factory.mktemp("known_bugs")
-    warm = WarmStart.for_grading(COURSE, OPTIONS, parallel=PARALLEL)
-    warm.start()
     executor = ThreadPoolExecutor(max_workers=PARALLEL)
     futures = {
         (assignment, name): executor.submit(
@@ -68,7 +66,6 @@ def bug_runs(request, tmp_path_factory) -> dict[tuple[str, str], Future]:
     }
     yield futures
     executor.shutdown(wait=True, cancel_futures=True)
-    warm.close()
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
