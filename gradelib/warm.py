@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import fcntl
 import os
 import shutil
 import signal
@@ -280,11 +281,10 @@ class _Server:
             for other_control, _ in self.children.values():
                 with contextlib.suppress(OSError):
                     other_control.close()
-            devnull = os.open(os.devnull, os.O_RDONLY)
-            os.dup2(devnull, 0)
-            os.close(devnull)
-            for target, fd in targets.items():
-                os.dup2(fd, target, inheritable=True)
+            if spare is not None:
+                spare.channel = _install_fds(targets, keep=spare.channel)
+            else:
+                _install_fds(targets)
             os.chdir(request["cwd"])
             os.environ.clear()
             os.environ.update(request["env"])
@@ -350,6 +350,35 @@ class _Server:
                 spare.close()
         for spare in self.spares:
             spare.close()
+
+
+def _install_fds(targets: dict[int, int], keep=None):
+    """Put each source descriptor at its target number (stdin from /dev/null), moving ``keep`` (a Channel) and the
+    sources out of the way first: a target number may be one of them (the client's descriptor numbers are not this
+    process's), and writing over the spare's channel would cut the grading off from its notebook.
+
+    Returns:
+        ``keep`` on its new descriptor (a new Channel), or None.
+    """
+    from gradelib.sandbox.channel import Channel
+
+    floor = max([*targets, 2]) + 1
+    moved = None
+    if keep is not None:
+        moved = Channel(socket.socket(fileno=fcntl.fcntl(keep.fileno(), fcntl.F_DUPFD_CLOEXEC, floor)))
+        keep.close()
+    sources = {target: fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, floor) for target, fd in targets.items()}
+    for fd in set(targets.values()):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    for target, fd in sources.items():
+        os.dup2(fd, target, inheritable=True)
+    for fd in set(sources.values()):
+        os.close(fd)
+    return moved
 
 
 def _serve(channel_fd: int) -> None:

@@ -131,3 +131,29 @@ def _alive(pid: int) -> bool:
             return stream.read().rsplit(b")", 1)[1].split()[0] != b"Z"
     except OSError:
         return False
+
+
+FD_SCRIPT = """
+import os, socket, sys
+from gradelib.sandbox.channel import Channel
+from gradelib.warm import _install_fds
+
+ours, theirs = socket.socketpair()
+read_end, write_end = os.pipe()
+target = theirs.fileno()  # the grading wants the pipe exactly where the spare's channel is
+moved = _install_fds({target: write_end}, keep=Channel(theirs))
+os.write(target, b"through the target")
+os.close(target)
+moved.send({"through": "the channel"})
+print(os.read(read_end, 100).decode(), Channel(ours).recv()["through"], moved.fileno() != target, sep="|")
+"""
+
+
+def test_does_installing_a_descriptor_over_the_spares_channel_keep_the_channel():
+    """When a grading's descriptor number is the one the spare's channel holds in the fork, do both still work?"""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", FD_SCRIPT], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "through the target|the channel|True"
