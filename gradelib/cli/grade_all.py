@@ -256,7 +256,7 @@ def run(args: argparse.Namespace) -> int:
             if report is not None:  # a grader error is not a grade: a restarted batch tries it again
                 journal.record({"student": student, "notebook": str(_inside(notebook, args.directory)),
                                 "sha256": digest, "options": key,
-                                "row": row, "report": report.to_json()})
+                                "row": row, "report": report.to_json(html=False)})
             progress.clear()
             print(f"{row['student']:<24} {row['score']:>6} / {row['max_score']:<6} {row['error']}", flush=True)
             progress.advance(student, failed=report is None)
