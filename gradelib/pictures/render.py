@@ -107,13 +107,12 @@ def image_grid_png(images: object, *, value_range: tuple[float, float] = (0.0, 1
             top, left = pad + r * (height + pad), pad + c * (width + pad)
             canvas[top : top + image.shape[0], left : left + image.shape[1]] = image
     scaled = (np.clip(canvas, low, high) - low) / (high - low)  # NaN (padding, non-finite values) stays NaN
-    labelled = any(label for label, _ in rows)
+    label_px = 12 + 6.5 * max(len(label) for label, _ in rows) if any(label for label, _ in rows) else 4
     scale = max(1, round(44 / max(height, width)))  # each image at least ~44 screen pixels
-    figure = _figure(width_px=scaled.shape[1] * scale + (110 if labelled else 8),
-                     height_px=scaled.shape[0] * scale + (24 if title else 6))
-    axes = figure.add_axes((110 / (scaled.shape[1] * scale + 110) if labelled else 0.0, 0.0,
-                            scaled.shape[1] * scale / (scaled.shape[1] * scale + (110 if labelled else 8)),
-                            scaled.shape[0] * scale / (scaled.shape[0] * scale + (24 if title else 6))))
+    image_w, image_h = scaled.shape[1] * scale, scaled.shape[0] * scale
+    total_w, total_h = image_w + label_px + 4, image_h + (24 if title else 6)
+    figure = _figure(width_px=total_w, height_px=total_h)
+    axes = figure.add_axes((label_px / total_w, 0.0, image_w / total_w, image_h / total_h))
     if channels == 1:
         import matplotlib
 
