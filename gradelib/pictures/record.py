@@ -35,6 +35,8 @@ __all__ = ["attach_image", "attach_number", "attach_figure", "pictures_of", "Pic
 SECONDS_PER_TEST = 30.0
 
 PICTURES = pytest.StashKey[list]()
+#: The name of gradelib's results recorder (gradelib.pytest_plugin), which stores the pictures with the results.
+RESULTS_RECORDER = "gradelib-results-recorder"
 
 
 @dataclass
@@ -167,6 +169,9 @@ class PictureHooks:
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         yield  # the report (the verdict) is made first
         if call.when != "call" or not _pending:
+            return
+        if not item.config.pluginmanager.has_plugin(RESULTS_RECORDER):  # no results file: no one to show them to
+            _pending.clear()
             return
         pending = list(_pending)
         _pending.clear()
