@@ -181,12 +181,12 @@ def grade_cell_outputs(group: str, results: list[TestResult], points: float) -> 
 
 
 def picture_outputs(results: list[TestResult]) -> list[NotebookNode]:
-    """The pictures of a group's tests as notebook outputs: for each, a stdout line (test and caption) and an
+    """The pictures of a group's tests as notebook outputs: for each, a stdout line (its caption) and an
     ``image/png`` display (never stderr, which nbgrader would take for an error, and before the score)."""
     outputs = []
     for test in results:
         for picture in test.pictures:
-            outputs.append(_stdout(f"Picture ({test.name}): {picture.caption or picture.name}\n"))
+            outputs.append(_stdout(f"Picture: {picture.caption or picture.name}\n"))
             outputs.append(nbformat.v4.new_output(
                 "display_data", data={"image/png": base64.b64encode(picture.png).decode("ascii"),
                                       "text/plain": f"<picture: {picture.name}>"},

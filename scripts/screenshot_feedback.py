@@ -6,10 +6,10 @@
 
 Without ``--html`` it makes the page as an instructor does: a scratch course with the assignment's source and
 hidden suite, ``nbgrader autograde`` of the notebook (gradelib's door) and ``nbgrader generate_feedback``. The
-screenshot opens the page at the grade cell ``--part`` (default: the quality part, where the pictures of the
-student's model are). It needs Debian's ``chromium`` (``apt-get install chromium``); without it the script says
-so and exits 0 (it is not part of CI unless Chromium is installed). Nothing is downloaded: the page is a local
-file and Chromium runs with its network features off.
+screenshot shows the page from the grade cell ``--part`` on (default: the quality part, where the pictures of
+the student's model are), below the page's heading with every part's score. It needs Debian's ``chromium``
+(``apt-get install chromium``); without it the script says so and exits 0 (it is not part of CI unless Chromium
+is installed). Nothing is downloaded: the page is a local file and Chromium runs with its network features off.
 """
 
 from __future__ import annotations
@@ -29,19 +29,40 @@ def find_chromium() -> str | None:
     return next((path for path in map(shutil.which, CHROMIUM_NAMES) if path), None)
 
 
-def screenshot(html: Path, out: Path, *, fragment: str = "", width: int = 1200, height: int = 1500,
+def focus_on_part(page: str, part: str) -> str:
+    """The page with the notebook's cells before grade cell ``part`` left out (its heading, with the score of every
+    part, stays), so that a screenshot of the top of the page shows that part. Headless Chromium does not scroll
+    a screenshot to a ``#fragment``."""
+    anchor = page.find(f'name="{part}"')
+    start = page.find('id="notebook-container">')
+    if anchor < 0 or start < 0:
+        return page
+    start += len('id="notebook-container">')
+    cell = page.rfind('<div class="cell', start, anchor)
+    return page[:start] + page[cell:] if cell > 0 else page
+
+
+def screenshot(html: Path, out: Path, *, part: str = "", width: int = 1200, height: int = 1500,
                chromium: str | None = None, timeout: float = 120) -> Path:
-    """Render ``html`` (scrolled to ``#fragment`` if given) into the PNG ``out`` with headless Chromium."""
+    """Render ``html`` (from the grade cell ``part`` on, if given) into the PNG ``out`` with headless Chromium."""
     chromium = chromium or find_chromium()
     if chromium is None:
         raise FileNotFoundError("Chromium is not installed (apt-get install chromium)")
-    url = Path(html).resolve().as_uri() + (f"#{fragment}" if fragment else "")
+    html = Path(html).resolve()
     out = Path(out).resolve()
     with tempfile.TemporaryDirectory(prefix="gradelib-chromium-") as profile:
+        if part:  # beside the page, so that relative links still resolve
+            focused = html.with_name(f".{html.stem}.{part}.html")
+            focused.write_text(focus_on_part(html.read_text(encoding="utf-8"), part), encoding="utf-8")
         command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                    "--no-first-run", "--hide-scrollbars", f"--user-data-dir={profile}",
-                   f"--window-size={width},{height}", f"--screenshot={out}", url]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+                   "--virtual-time-budget=5000",  # lay the page out and paint it before the picture is taken
+                   f"--window-size={width},{height}", f"--screenshot={out}", (focused if part else html).as_uri()]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        finally:
+            if part:
+                focused.unlink(missing_ok=True)
     if not out.is_file():
         raise RuntimeError(f"Chromium wrote no screenshot (exit {done.returncode}):\n{done.stderr[-2000:]}")
     return out
@@ -85,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         page = html.read_text(encoding="utf-8")
         pictures = page.count('src="data:image/png;base64,')
         print(f"feedback page: {html} ({len(page) / 2**20:.1f} MiB, {pictures} PNG pictures)")
-        out = screenshot(html, args.out, fragment=args.part, width=args.width, height=args.height, chromium=chromium)
+        out = screenshot(html, args.out, part=args.part, width=args.width, height=args.height, chromium=chromium)
     print(f"screenshot: {out}")
     return 0
 

@@ -264,7 +264,7 @@ def test_is_the_feedback_page_of_the_batch_readable(hostile_batch):
         pictures = re.findall(r'<img [^>]*src="data:image/png;base64,([^"]+)"', page)
         assert len(pictures) == (student == "z_honest")
         assert all(base64.b64decode(p).startswith(b"\x89PNG") for p in pictures)
-        assert ("Picture (Counter.tick counts from 1.): Your third tick against 2.5" in page) == (student == "z_honest")
+        assert ("Picture: Your third tick against 2.5" in page) == (student == "z_honest")
 
 
 def re_links(page: str) -> list[tuple[str, str]]:

@@ -33,11 +33,14 @@ def test_does_headless_chromium_show_a_pictures_pixels(tmp_path):
     Image.new("RGB", (200, 100), (255, 0, 0)).save(red, format="PNG")
     page = tmp_path / "page.html"
     image_tag = f'<img src="{Picture("r", "", red.getvalue()).data_uri()}">'
-    page.write_text(f'<html><body style="margin:0"><a id="part"></a>{image_tag}</body></html>')
-    out = script.screenshot(page, tmp_path / "shot.png", fragment="part", width=400, height=300)
+    cells = '<div class="cell">' + "<p>earlier cell</p>" * 200 + '</div><div class="cell"><a name="grade_x"></a>'
+    page.write_text(f'<html><body style="margin:0"><div id="notebook-container">{cells}{image_tag}</div></div>'
+                    "</body></html>")
+    out = script.screenshot(page, tmp_path / "shot.png", part="grade_x", width=400, height=300)
     image = Image.open(out).convert("RGB")
     assert image.size == (400, 300)
     assert image.getpixel((100, 50)) == (255, 0, 0) and image.getpixel((350, 250)) == (255, 255, 255)
+    assert not list(tmp_path.glob(".page.*"))  # the focused copy is gone
 
 
 def test_does_the_script_skip_cleanly_without_chromium(monkeypatch, capsys):
