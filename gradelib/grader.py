@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from gradelib import settings
 from gradelib.course import Course, UnknownAssignmentError
 from gradelib.logs import read_tail
+from gradelib.pictures.picture import accepted_pictures
 from gradelib.processes import kill_group
 from gradelib.results import FAILED, PASSED, GradeReport, TestResult
 
@@ -197,10 +198,13 @@ def _accept_results(expected: GradeReport, results_path: Path) -> GradeReport:
         if result is None:
             continue
         output = result.get("output") if isinstance(result.get("output"), str) else ""
+        if result.get("output_format") == "html":  # a test with pictures: its plain message is under "message"
+            output = result.get("message") if isinstance(result.get("message"), str) else ""
         if result.get("status") == PASSED and result.get("score") == test.max_score:
             test.status, test.score, test.output = PASSED, test.max_score, ""
         elif output != settings.NOT_RUN_MESSAGE:
             test.status, test.score, test.output = FAILED, 0.0, output[:4000] or "The test failed."
+        test.pictures = accepted_pictures(result.get("pictures"))  # checked PNGs only; they never change a score
     return expected
 
 

@@ -10,9 +10,11 @@ those outputs, so gradelib never lets them count. :class:`GradelibAutograde` run
    :func:`gradelib.grader.grade_notebook`, in the nbgrader process, exactly as ``gradelib grade``
    does (the student's code runs in a submission process of its own, never here);
 2. it replaces the outputs of every grade cell with the result of that cell's group of hidden
-   tests: one stdout listing (``[pass]``/``[FAIL]``, title, points, the student-facing message) and
-   an ``execute_result`` holding the group's score, which ``nbgrader.utils.determine_grade`` takes as
-   the cell's partial credit. Whatever the kernel printed, displayed or raised there is dropped.
+   tests: one stdout listing (``[pass]``/``[FAIL]``, title, points, the student-facing message), the
+   pictures the tests drew (each a stdout line naming it and an ``image/png`` display, which the
+   feedback page shows; :mod:`gradelib.pictures`) and an ``execute_result`` holding the group's score,
+   which ``nbgrader.utils.determine_grade`` takes as the cell's partial credit. Whatever the kernel
+   printed, displayed or raised there is dropped.
 
 A grade cell's group is read from the gradebook's copy of the cell (the locked source, with its
 ``grade_group("<id>", "<group>")`` call), never from the submitted notebook. A grade cell that the
@@ -26,6 +28,7 @@ finds it.
 from __future__ import annotations
 
 import atexit
+import base64
 import os
 import tempfile
 from collections.abc import Mapping
@@ -60,6 +63,7 @@ __all__ = [
     "options_from_environment",
     "grade_cell_outputs",
     "unknown_cell_outputs",
+    "picture_outputs",
     "PASS_MARK",
     "FAIL_MARK",
 ]
@@ -190,7 +194,21 @@ def grade_cell_outputs(group: str, results: list[TestResult], points: float) -> 
                      "(course set-up problem).")
     score = min(sum(test.score for test in results), points)
     lines.append(f"Score for this part: {score:g} / {points:g}")
-    return [_stdout("\n".join(lines) + "\n"), _score(score)]
+    return [_stdout("\n".join(lines) + "\n"), *picture_outputs(results), _score(score)]
+
+
+def picture_outputs(results: list[TestResult]) -> list[NotebookNode]:
+    """The pictures of a group's tests as notebook outputs: for each, a stdout line (its caption) and an
+    ``image/png`` display (never stderr, which nbgrader would take for an error, and before the score)."""
+    outputs = []
+    for test in results:
+        for picture in test.pictures:
+            outputs.append(_stdout(f"Picture: {picture.caption or picture.name}\n"))
+            outputs.append(nbformat.v4.new_output(
+                "display_data", data={"image/png": base64.b64encode(picture.png).decode("ascii"),
+                                      "text/plain": f"<picture: {picture.name}>"},
+                metadata={"image/png": {"alt": picture.caption or picture.name}}))
+    return outputs
 
 
 def unknown_cell_outputs(grade_id: str) -> list[NotebookNode]:

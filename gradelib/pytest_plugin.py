@@ -38,6 +38,7 @@ from gradelib.loader import (
     read_code_cells,
 )
 from gradelib.messages import student_message
+from gradelib.pictures import record as pictures
 from gradelib.results import FAILED, PASSED, GradeReport, TestResult
 from gradelib.seeding import seed_everything, seed_for
 from gradelib.timelimit import time_limit
@@ -103,6 +104,7 @@ def pytest_configure(config: pytest.Config) -> None:
     torch.set_num_threads(max(config.getoption("--cpu-threads"), 1))
     if config.getoption("--device") == "cuda" and not torch.cuda.is_available():
         raise pytest.UsageError("--device cuda was asked for, but torch sees no CUDA device here.")
+    pictures.register(config)  # pictures attached by a test are drawn after its verdict (gradelib.pictures)
     results_path = config.getoption("--gradelib-results")
     if results_path:
         config.pluginmanager.register(ResultsRecorder(Path(results_path)), "gradelib-results-recorder")
@@ -483,6 +485,7 @@ class ResultsRecorder:
             elif report.when == "call" and report.passed:
                 result.status, result.score, result.output = PASSED, result.max_score, ""
         if report.when == "teardown":
+            result.pictures = pictures.pictures_of(item)
             self._write()
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
