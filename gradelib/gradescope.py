@@ -80,7 +80,8 @@ exec "$PYTHON" -m gradelib.cli.main grade "$notebook" --assignment "$ASSIGNMENT"
 
 def _requirements(course: Course) -> list[str]:
     project = tomllib.loads((course.root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    requirements = list(project["dependencies"]) + list(project.get("optional-dependencies", {}).get("test", []))
+    extras = project.get("optional-dependencies", {})
+    requirements = list(project["dependencies"]) + list(extras.get("grading", [])) + list(extras.get("test", []))
     return [req for req in requirements
             if not req.split(">")[0].split("=")[0].split("<")[0].strip().lower().startswith(
                 GRADESCOPE_EXCLUDED_DEPENDENCIES) and not req.startswith("ruff")]
