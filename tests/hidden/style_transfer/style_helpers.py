@@ -20,9 +20,18 @@ ALL_LAYERS = ("conv1_1", "relu1_1", "conv1_2", "relu1_2", "pool1", "conv2_1", "r
               "conv5_1", "relu5_1", "conv5_2", "relu5_2", "conv5_3", "relu5_3", "conv5_4", "relu5_4", "pool5")
 
 
+_LOCAL: dict[int, torch.nn.Sequential] = {}
+
+
 def vgg_pair(submission, num_modules: int = 30):
-    """(a VGG-19 in the submission's process, the same network here): seeded random weights, seed 0."""
-    return build_vgg19(submission, num_modules=num_modules), load_vgg19_features("random", num_modules=num_modules)
+    """(a VGG-19 in the submission's process, the same network here): seeded random weights, seed 0.
+
+    The local network is built once per grading and shared by the tests (the reference freezes it and never changes
+    its weights); the submission's is a fresh copy in each test's process.
+    """
+    if num_modules not in _LOCAL:
+        _LOCAL[num_modules] = load_vgg19_features("random", num_modules=num_modules).requires_grad_(False)
+    return build_vgg19(submission, num_modules=num_modules), _LOCAL[num_modules]
 
 
 def images(n: int = 2, seed: int = 0, size: int = SIZE) -> torch.Tensor:

@@ -88,8 +88,15 @@ def vgg_settings(budget: str) -> dict:
     return {"weights": "imagenet", "weights_file": str(path)} if path.is_file() else {"weights": "random"}
 
 
+_LOCAL_VGG: dict[tuple, object] = {}
+
+
 def _local_vgg(budget: str, num_modules: int = 30):
-    return build_vgg19(None, num_modules=num_modules, **vgg_settings(budget))
+    """The budget's VGG-19 in this (trusted) process, built once (the reference's losses never change its weights)."""
+    key = (budget, num_modules)
+    if key not in _LOCAL_VGG:
+        _LOCAL_VGG[key] = build_vgg19(None, num_modules=num_modules, **vgg_settings(budget)).requires_grad_(False)
+    return _LOCAL_VGG[key]
 
 
 def _cached(key: tuple, compute) -> dict:
