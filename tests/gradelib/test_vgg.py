@@ -68,7 +68,8 @@ def test_do_random_features_keep_their_scale():
 
 
 def test_does_imagenet_fail_at_once_offline_with_what_to_do(offline):
-    """Offline and without the file, does "imagenet" fail at once, naming the file, the folders and the fallback, without a download?"""
+    """Offline and without the file, does "imagenet" fail at once, naming the file, the folders and the fallback
+    (never downloading)?"""
     with pytest.raises(VGGWeightsUnavailableError) as error:
         load_vgg19_features("imagenet")
     message = str(error.value)
@@ -121,7 +122,7 @@ def test_style_images(name):
     """Is every content and style image an RGB square in [0, 1], read offline, a new tensor at each call?"""
     image = load_image(name, 24)
     assert image.shape == (1, 3, 24, 24) and image.dtype == torch.float32
-    assert 0 <= float(image.min()) and float(image.max()) <= 1 and float(image.std()) > 0.02
+    assert float(image.min()) >= 0 and float(image.max()) <= 1 and float(image.std()) > 0.02
     image.zero_()
     assert float(load_image(name, 24).abs().sum()) > 0
 
@@ -130,4 +131,4 @@ def test_content_crops_are_seeded():
     """Do content_crops give (n, 3, size, size) crops in [0, 1], the same for the same seed?"""
     a, b, c = content_crops(5, 16, seed=3), content_crops(5, 16, seed=3), content_crops(5, 16, seed=4)
     assert a.shape == (5, 3, 16, 16) and torch.equal(a, b) and not torch.equal(a, c)
-    assert 0 <= float(a.min()) and float(a.max()) <= 1
+    assert float(a.min()) >= 0 and float(a.max()) <= 1
