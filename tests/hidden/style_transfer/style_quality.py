@@ -280,38 +280,3 @@ def fast_run(module, *, budget: str, seed: int, device) -> dict:
 
 def fast_loss_factor(module, *, budget: str, seed: int, device) -> float:
     return fast_run(module, budget=budget, seed=seed, device=device)["loss_factor"]
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# What is worth showing a student (for pictures in the feedback)
-# --------------------------------------------------------------------------------------------------------------------
-def pictures(module, *, budget: str, device, seed: int = TEST_SEED) -> dict[str, torch.Tensor]:
-    """The images of the graded runs (re-using their cache), each (N, C, H, W) in [0, 1] on the CPU.
-
-    Returns:
-        {"content", "style", "stylised": the style-transfer result; "digits", "adversarial", "perturbation" (the PGD
-         change mapped from [-epsilon, epsilon] to [0, 1]); "photos", "fast_stylised": the fast network's outputs on
-         held-out crops}. A run that fails is left out.
-    """
-    shown: dict[str, torch.Tensor] = {}
-    config = CONFIGS[budget]
-    try:
-        transfer = transfer_run(module, budget=budget, seed=seed, device=device)
-        shown["content"] = load_image(config["transfer"]["content"], config["transfer"]["size"])
-        shown["style"] = load_image(config["transfer"]["style"], config["transfer"]["size"])
-        shown["stylised"] = transfer["image"]
-    except Exception:  # noqa: BLE001 - the tests report the failure; pictures show what there is
-        pass
-    try:
-        attack = pgd_run(module, budget=budget, seed=seed, device=device)
-        epsilon = config["pgd"]["epsilon"]
-        shown["digits"], shown["adversarial"] = attack["digits"], attack["adversarial"]
-        shown["perturbation"] = ((attack["adversarial"] - attack["digits"]) / (2 * epsilon) + 0.5).clamp(0, 1)
-    except Exception:  # noqa: BLE001
-        pass
-    try:
-        fast = fast_run(module, budget=budget, seed=seed, device=device)
-        shown["photos"], shown["fast_stylised"] = fast["photos"], fast["stylised"].clamp(0, 1)
-    except Exception:  # noqa: BLE001
-        pass
-    return shown

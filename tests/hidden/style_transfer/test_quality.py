@@ -5,13 +5,16 @@ and how they were set are in calibration.json.
 """
 
 import pytest
+import torch
 from style_quality import (
+    CONFIGS,
     TEST_SEED,
     describe_fast,
     describe_pgd,
     describe_robust,
     describe_transfer,
     fast_run,
+    load_image,
     pgd_run,
     robust_run,
     transfer_run,
@@ -19,6 +22,7 @@ from style_quality import (
 from style_thresholds import threshold
 
 from gradelib.checks import CheckFailure
+from gradelib.pictures import attach_image, attach_number
 
 _MEASURED: dict = {}
 
@@ -33,16 +37,35 @@ def _measure(run, submission, budget, device) -> dict:
 
 def _above(run: str, found: float, budget: str, what: str, cause: str, unit: str = "x") -> None:
     limit, entry = threshold(run, budget)
+    attach_number(run.replace("_", " "), found, threshold=limit, better="higher", unit="" if unit == "x" else "share",
+                  marks={"reference (mean)": entry["mean"]}, caption=what)
     if not found > limit:
         fmt = (lambda v: f"{v:.3g}x") if unit == "x" else (lambda v: f"{100 * v:.1f}%")
         raise CheckFailure(f"{what} is {fmt(found)}; at least {fmt(limit)} expected (the reference: {fmt(entry['mean'])} "
                            f"on average over {len(entry['seeds'])} seeds, at worst {fmt(entry['min'])}). {cause}")
 
 
+def _transfer_row(result: dict, budget: str) -> dict:
+    config = CONFIGS[budget]["transfer"]
+    row = torch.cat([load_image(config["content"], config["size"]), load_image(config["style"], config["size"]),
+                     result["image"].clamp(0, 1).cpu()])
+    return torch.nn.functional.interpolate(row, scale_factor=4, mode="nearest")  # 32-pixel images drawn 4x larger
+
+
+def _pgd_rows(result: dict, budget: str) -> dict:
+    epsilon = CONFIGS[budget]["pgd"]["epsilon"]
+    digits, adversarial = result["digits"][:8], result["adversarial"][:8]
+    return {"digit": digits, "adversarial": adversarial,
+            "change": ((adversarial - digits) / (2 * epsilon) + 0.5).clamp(0, 1)}
+
+
 @pytest.mark.points(3)
 def test_style_transfer_loss_falls(submission, device, budget):
     """From noise, does a short L-BFGS run of StyleTransfer lower the total loss (the grader's formula (5)) by the calibrated factor?"""
-    found = _measure(transfer_run, submission, budget, device)["loss_factor"]
+    result = _measure(transfer_run, submission, budget, device)
+    found = result["loss_factor"]
+    attach_image("style transfer", lambda: _transfer_row(result, budget), ncols=3,
+                 caption=f"{describe_transfer(budget)}: from left to right, the content, the style and your result")
     _above("transfer_loss_factor", found, budget, f"{describe_transfer(budget)}, the factor by which the total loss fell",
            "If the tests of Part 3 pass, check that training_step returns the total loss of formula (5).")
 
@@ -59,7 +82,10 @@ def test_style_transfer_gram_distance_falls(submission, device, budget):
 @pytest.mark.points(3)
 def test_pgd_flips_the_classifier(submission, device, budget):
     """Within the stated budget (epsilon 0.2 in L-infinity), does pgd flip the frozen digit classifier on the calibrated share of digits it read right?"""
-    found = _measure(pgd_run, submission, budget, device)["success"]
+    result = _measure(pgd_run, submission, budget, device)
+    found = result["success"]
+    attach_image("adversarial examples", lambda: _pgd_rows(result, budget),
+                 caption=f"{describe_pgd(budget)}: test digits, your adversarial examples, and the change (grey: none)")
     _above("pgd_success", found, budget, f"{describe_pgd(budget)}, the share of digits whose decision it flips",
            "Each step must go up the loss (x + step_size * sign(gradient)) and be projected onto the budget.", unit="%")
 
@@ -76,6 +102,9 @@ def test_adversarial_training_resists_pgd(submission, device, budget):
                            "little clean accuracy: check formula (8).")
     limit, entry = threshold("robust_success", budget)
     robust, standard = result["robust_success"], result["standard_success"]
+    attach_number("PGD success against the adversarially trained model", robust, threshold=limit, better="lower",
+                  unit="share", marks={"reference (mean)": entry["mean"], "the standard model": standard},
+                  caption=f"{describe_robust(budget)}: the share of digits PGD flips")
     if not (robust < limit and robust < standard):
         raise CheckFailure(f"{describe_robust(budget)}, PGD flips {100 * robust:.1f}% of the digits the adversarially "
                            f"trained model reads right, and {100 * standard:.1f}% for the standard model; at most "
@@ -87,7 +116,10 @@ def test_adversarial_training_resists_pgd(submission, device, budget):
 @pytest.mark.points(3)
 def test_fast_style_transfer_learns(submission, device, budget):
     """After a short run, has the fast network's perceptual loss on photographs it never saw fallen by the calibrated factor?"""
-    found = _measure(fast_run, submission, budget, device)["loss_factor"]
+    result = _measure(fast_run, submission, budget, device)
+    found = result["loss_factor"]
+    attach_image("fast style transfer", lambda: {"photograph": result["photos"], "your network": result["stylised"].clamp(0, 1)},
+                 caption=f"{describe_fast(budget)}: held-out photographs and your network's stylised versions")
     _above("fast_loss_factor", found, budget,
            f"{describe_fast(budget)}, the factor by which the perceptual loss (9) of its outputs on 16 held-out crops fell",
            "If the tests of Part 5 pass, check that training_step returns perceptual_loss(content)['loss'].")
