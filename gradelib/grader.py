@@ -25,12 +25,17 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gradelib import settings
 from gradelib.course import Course, UnknownAssignmentError
 from gradelib.logs import read_tail
+from gradelib.pictures.picture import accepted_pictures
 from gradelib.processes import kill_group
 from gradelib.results import FAILED, PASSED, GradeReport, TestResult
+
+if TYPE_CHECKING:
+    from gradelib.warm import WarmStart
 
 __all__ = [
     "GradingOptions",
@@ -78,6 +83,7 @@ def grade_notebook(
     *,
     course: Course | None = None,
     groups: list[str] | None = None,
+    warm: WarmStart | None = None,
 ) -> GradeReport:
     """Grade a notebook with the assignment's hidden suite, in a child process.
 
@@ -87,6 +93,8 @@ def grade_notebook(
         options: device, budget, seed offset and time limits (default: ``GradingOptions()``).
         course: the course directory; found with :meth:`Course.find` when None.
         groups: grade only these groups (test files ``test_<group>.py``); None for all.
+        warm: a running :class:`gradelib.warm.WarmStart` to fork the trusted process from (and take a spare
+            submission process from), for many gradings in a row; the grading is otherwise the same.
 
     Returns:
         The complete report: one result per collected test.
@@ -116,8 +124,9 @@ def grade_notebook(
         manifest = _ManifestReader()  # the tests that count, as the child collected them before any ran
         command += ["--gradelib-manifest-fd", str(manifest.write_fd)]
         returncode, timed_out, log = _run_isolated(command, cwd=scratch, timeout=options.timeout, scratch=scratch,
-                                                   pass_fds=(manifest.write_fd,), after_start=manifest.close_write_end)
-        expected = manifest.result() or _collect_for_report(course, assignment, groups)
+                                                   pass_fds=(manifest.write_fd,), after_start=manifest.close_write_end,
+                                                   warm=warm)
+        expected = manifest.result() or _collect_for_report(course, assignment, groups, warm=warm)
         report = _accept_results(expected, results_path)
         suite = course.hidden_suite(assignment)
         if not report.tests:
@@ -189,10 +198,13 @@ def _accept_results(expected: GradeReport, results_path: Path) -> GradeReport:
         if result is None:
             continue
         output = result.get("output") if isinstance(result.get("output"), str) else ""
+        if result.get("output_format") == "html":  # a test with pictures: its plain message is under "message"
+            output = result.get("message") if isinstance(result.get("message"), str) else ""
         if result.get("status") == PASSED and result.get("score") == test.max_score:
             test.status, test.score, test.output = PASSED, test.max_score, ""
         elif output != settings.NOT_RUN_MESSAGE:
             test.status, test.score, test.output = FAILED, 0.0, output[:4000] or "The test failed."
+        test.pictures = accepted_pictures(result.get("pictures"))  # checked PNGs only; they never change a score
     return expected
 
 
@@ -277,7 +289,8 @@ def tool_environment() -> dict[str, str]:
     return env
 
 
-def _child_environment() -> dict[str, str]:
+def child_environment() -> dict[str, str]:
+    """The environment of a grading's trusted pytest process (and of a warm start's fork server)."""
     env = tool_environment()
     env.update({settings.ENV_GRADING: "1", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"})
     env.pop(settings.ENV_NBGRADER, None)  # the child is gradelib's, whoever called it
@@ -285,16 +298,25 @@ def _child_environment() -> dict[str, str]:
 
 
 def _run_isolated(command: list[str], *, cwd: Path, timeout: float, scratch: Path, pass_fds: tuple = (),
-                  after_start=None) -> tuple[int, bool, str]:
-    """Run a command in its own process group; kill the group at the time limit; return the log's tail."""
+                  after_start=None, warm: WarmStart | None = None) -> tuple[int, bool, str]:
+    """Run a command in its own process group (forked by ``warm`` when given); kill the group at the time limit;
+    return its exit code, whether it timed out, and the log's tail."""
     log_path = scratch / "pytest.log"
     with open(log_path, "wb") as log:
-        env = _child_environment()
+        env = child_environment()
         env["TMPDIR"] = str(scratch)  # the child's temporary files (its sandboxes' too) go with this grading's scratch
-        process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True, pass_fds=pass_fds,
-        )
+        process = None
+        if warm is not None:
+            fds = {1: log.fileno(), 2: log.fileno(), **{fd: fd for fd in pass_fds}}
+            try:
+                process = warm.run(command, cwd=cwd, env=env, fds=fds, spare="--collect-only" not in command)
+            except (RuntimeError, OSError):  # the warm start is gone (ChannelClosed is an OSError): start cold
+                warm = None
+        if process is None:
+            process = subprocess.Popen(
+                command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True, pass_fds=pass_fds,
+            )
         if after_start is not None:
             after_start()
         timed_out = False
@@ -303,23 +325,21 @@ def _run_isolated(command: list[str], *, cwd: Path, timeout: float, scratch: Pat
         except subprocess.TimeoutExpired:
             timed_out = True
         finally:
-            _kill_group(process)
-    return process.returncode, timed_out, read_tail(log_path)
+            if warm is None or timed_out:  # a warm start's server reaps its forks at once: never signal a free pid
+                kill_group(process.pid)
+            returncode = process.wait()
+    return returncode, timed_out, read_tail(log_path)
 
 
-def _kill_group(process: subprocess.Popen) -> None:
-    kill_group(process.pid)
-    process.wait()
-
-
-def _collect_for_report(course: Course, assignment: str, groups: list[str] | None) -> GradeReport:
+def _collect_for_report(course: Course, assignment: str, groups: list[str] | None,
+                        warm: WarmStart | None = None) -> GradeReport:
     with tempfile.TemporaryDirectory(prefix="gradelib-collect-") as scratch:
         scratch = Path(scratch)
         results_path = scratch / "results.json"
         command = _pytest_command(course, assignment, scratch, groups) + [
             "--collect-only", "--gradelib-results", str(results_path),
         ]
-        returncode, _, log = _run_isolated(command, cwd=course.root, timeout=300, scratch=scratch)
+        returncode, _, log = _run_isolated(command, cwd=course.root, timeout=300, scratch=scratch, warm=warm)
         if not results_path.exists():
             suite = course.hidden_suite(assignment)
             raise GraderError(

@@ -7,7 +7,7 @@ score is what ``/autograder/results/results.json`` says. The zip holds, at its r
     setup.sh          a Python 3.11 virtual environment in /autograder/venv with requirements.txt
                       (PyTorch's CPU wheels: Gradescope has no GPU)
     run_autograder    grades the submitted ID.ipynb (or the only notebook) with `gradelib grade`
-    requirements.txt  the course's dependencies, less the instructor's tools (nbgrader, jupytext)
+    requirements.txt  the course's dependencies, less the instructor's tools (nbgrader, jupytext, Dask)
     pyproject.toml, gradelib/, tests/hidden/ID/, solutions/ID/, datasets/manifest.json
                       the course as far as grading ID needs it: the hidden suite, its calibration
                       and the reference solution (the hidden tests compare with it). Students never
@@ -32,7 +32,7 @@ from gradelib.course import Course
 
 __all__ = ["build_gradescope_bundle", "GRADESCOPE_EXCLUDED_DEPENDENCIES", "SETUP_SH", "RUN_AUTOGRADER"]
 
-GRADESCOPE_EXCLUDED_DEPENDENCIES = ("nbgrader", "jupytext")
+GRADESCOPE_EXCLUDED_DEPENDENCIES = ("nbgrader", "jupytext", "distributed")
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 
 SETUP_SH = """#!/usr/bin/env bash
@@ -80,7 +80,8 @@ exec "$PYTHON" -m gradelib.cli.main grade "$notebook" --assignment "$ASSIGNMENT"
 
 def _requirements(course: Course) -> list[str]:
     project = tomllib.loads((course.root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    requirements = list(project["dependencies"]) + list(project.get("optional-dependencies", {}).get("test", []))
+    extras = project.get("optional-dependencies", {})
+    requirements = list(project["dependencies"]) + list(extras.get("grading", [])) + list(extras.get("test", []))
     return [req for req in requirements
             if not req.split(">")[0].split("=")[0].split("<")[0].strip().lower().startswith(
                 GRADESCOPE_EXCLUDED_DEPENDENCIES) and not req.startswith("ruff")]

@@ -10,9 +10,11 @@ those outputs, so gradelib never lets them count. :class:`GradelibAutograde` run
    :func:`gradelib.grader.grade_notebook`, in the nbgrader process, exactly as ``gradelib grade``
    does (the student's code runs in a submission process of its own, never here);
 2. it replaces the outputs of every grade cell with the result of that cell's group of hidden
-   tests: one stdout listing (``[pass]``/``[FAIL]``, title, points, the student-facing message) and
-   an ``execute_result`` holding the group's score, which ``nbgrader.utils.determine_grade`` takes as
-   the cell's partial credit. Whatever the kernel printed, displayed or raised there is dropped.
+   tests: one stdout listing (``[pass]``/``[FAIL]``, title, points, the student-facing message), the
+   pictures the tests drew (each a stdout line naming it and an ``image/png`` display, which the
+   feedback page shows; :mod:`gradelib.pictures`) and an ``execute_result`` holding the group's score,
+   which ``nbgrader.utils.determine_grade`` takes as the cell's partial credit. Whatever the kernel
+   printed, displayed or raised there is dropped.
 
 A grade cell's group is read from the gradebook's copy of the cell (the locked source, with its
 ``grade_group("<id>", "<group>")`` call), never from the submitted notebook. A grade cell that the
@@ -25,6 +27,8 @@ finds it.
 
 from __future__ import annotations
 
+import atexit
+import base64
 import os
 import tempfile
 from collections.abc import Mapping
@@ -52,12 +56,14 @@ from gradelib.settings import (
     ENV_DEVICE,
     ENV_TIMEOUT,
 )
+from gradelib.warm import WarmStart
 
 __all__ = [
     "GradelibAutograde",
     "options_from_environment",
     "grade_cell_outputs",
     "unknown_cell_outputs",
+    "picture_outputs",
     "PASS_MARK",
     "FAIL_MARK",
 ]
@@ -77,7 +83,7 @@ class GradelibAutograde(NbGraderPreprocessor):
         options = options_from_environment()
         self.log.info("gradelib: grading %s (%s) with the hidden suite of %r", notebook_id, info.get("student"),
                       assignment)
-        report = grade_submitted(nb, notebook_id, assignment, options, course)
+        report = grade_submitted(nb, notebook_id, assignment, options, course, warm=_warm_start(course, options))
         self.log.info("gradelib: %s scored %g / %g in %.1f s", notebook_id, report.score, report.max_score,
                       report.execution_time)
         for cell in nb.cells:
@@ -122,7 +128,7 @@ class GradelibAutograde(NbGraderPreprocessor):
 
 
 def grade_submitted(nb: NotebookNode, notebook_id: str, assignment: str, options: GradingOptions,
-                    course: Course) -> GradeReport:
+                    course: Course, warm: WarmStart | None = None) -> GradeReport:
     """Grade an in-memory notebook once: write it to a private temporary folder and grade that file.
 
     Grade cells keep their metadata (the loader skips them, and cell numbers in messages stay the
@@ -138,7 +144,22 @@ def grade_submitted(nb: NotebookNode, notebook_id: str, assignment: str, options
     with tempfile.TemporaryDirectory(prefix="gradelib-nbgrader-") as scratch:
         path = Path(scratch) / f"{notebook_id}.ipynb"
         nbformat.write(copy, path)
-        return grade_notebook(path, assignment, options, course=course)
+        return grade_notebook(path, assignment, options, course=course, warm=warm)
+
+
+_warm_starts: dict[tuple, WarmStart] = {}
+
+
+def _warm_start(course: Course, options: GradingOptions) -> WarmStart:
+    """One warm start per course and options for the whole ``nbgrader autograde`` run (it grades one notebook after
+    another in this process), ended when the process ends."""
+    key = (str(course.root), options)
+    if key not in _warm_starts:
+        warm = WarmStart.for_grading(course, options)
+        warm.start()
+        atexit.register(warm.close)
+        _warm_starts[key] = warm
+    return _warm_starts[key]
 
 
 def options_from_environment(environ: Mapping[str, str] = os.environ) -> GradingOptions:
@@ -173,7 +194,21 @@ def grade_cell_outputs(group: str, results: list[TestResult], points: float) -> 
                      "(course set-up problem).")
     score = min(sum(test.score for test in results), points)
     lines.append(f"Score for this part: {score:g} / {points:g}")
-    return [_stdout("\n".join(lines) + "\n"), _score(score)]
+    return [_stdout("\n".join(lines) + "\n"), *picture_outputs(results), _score(score)]
+
+
+def picture_outputs(results: list[TestResult]) -> list[NotebookNode]:
+    """The pictures of a group's tests as notebook outputs: for each, a stdout line (its caption) and an
+    ``image/png`` display (never stderr, which nbgrader would take for an error, and before the score)."""
+    outputs = []
+    for test in results:
+        for picture in test.pictures:
+            outputs.append(_stdout(f"Picture: {picture.caption or picture.name}\n"))
+            outputs.append(nbformat.v4.new_output(
+                "display_data", data={"image/png": base64.b64encode(picture.png).decode("ascii"),
+                                      "text/plain": f"<picture: {picture.name}>"},
+                metadata={"image/png": {"alt": picture.caption or picture.name}}))
+    return outputs
 
 
 def unknown_cell_outputs(grade_id: str) -> list[NotebookNode]:

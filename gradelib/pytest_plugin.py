@@ -38,11 +38,12 @@ from gradelib.loader import (
     read_code_cells,
 )
 from gradelib.messages import student_message
+from gradelib.pictures import record as pictures
 from gradelib.results import FAILED, PASSED, GradeReport, TestResult
 from gradelib.seeding import seed_everything, seed_for
 from gradelib.timelimit import time_limit
 
-__all__ = ["TestTimeoutError", "seed_of", "points_of", "group_of", "title_of"]
+__all__ = ["TestTimeoutError", "seed_of", "points_of", "group_of", "title_of", "public_data_paths"]
 
 
 class TestTimeoutError(Exception):
@@ -103,6 +104,7 @@ def pytest_configure(config: pytest.Config) -> None:
     torch.set_num_threads(max(config.getoption("--cpu-threads"), 1))
     if config.getoption("--device") == "cuda" and not torch.cuda.is_available():
         raise pytest.UsageError("--device cuda was asked for, but torch sees no CUDA device here.")
+    pictures.register(config)  # pictures attached by a test are drawn after its verdict (gradelib.pictures)
     results_path = config.getoption("--gradelib-results")
     if results_path:
         config.pluginmanager.register(ResultsRecorder(Path(results_path)), "gradelib-results-recorder")
@@ -165,7 +167,7 @@ def _source_of(config: pytest.Config) -> SubmissionSource | None:
             Path(path), cell_timeout=config.getoption("--cell-timeout"),
             cpu_threads=max(config.getoption("--cpu-threads"), 1), gpu=gpu,
             memory_limit_gb=config.getoption("--memory-limit-gb"),
-            public_paths=_public_data_paths(config.rootpath),
+            public_paths=public_data_paths(config.rootpath),
         )
         config._gradelib_submission_source = source
     return source
@@ -317,7 +319,7 @@ class SubmissionSource:
     # ---------------------------------------------------------------- the process
     def _launch(self):
         """The launched (perhaps still loading) process, made on first call; raises a stored failure."""
-        from gradelib.sandbox.launch import SandboxLimits, SubmissionProcess
+        from gradelib.sandbox.launch import SandboxLimits, SubmissionProcess, take_spare
 
         if self._failure is not None:
             raise type(self._failure)(str(self._failure))
@@ -332,11 +334,16 @@ class SubmissionSource:
                 self._failure = NotebookFormatError(f"The notebook could not be read: {error}")
             if self._failure is not None:
                 raise type(self._failure)(str(self._failure))
-        process = SubmissionProcess(
+        wanted = SubmissionProcess(
             self._cells, cell_timeout=self.cell_timeout, cpu_threads=self.cpu_threads, gpu=self.gpu,
             limits=SandboxLimits(memory_gb=self.memory_limit_gb), public_paths=self.public_paths,
         )
-        process.launch()
+        process = take_spare(wanted)  # a warm start (gradelib.warm) offers one, already past its imports
+        if process is not None:
+            process.adopt(wanted)
+        else:
+            process = wanted
+            process.launch()
         self._launched = process
         return process
 
@@ -380,7 +387,7 @@ class SubmissionSource:
             self._process = None
 
 
-def _public_data_paths(root: Path) -> tuple[Path, ...]:
+def public_data_paths(root: Path) -> tuple[Path, ...]:
     """Data the submission may read: the course's datasets/ folder (and $GRADELIB_DATA_ROOT)."""
     paths = [root / "datasets"] if Course.is_course(root) else []
     if os.environ.get(settings.ENV_DATA_ROOT):
@@ -478,6 +485,7 @@ class ResultsRecorder:
             elif report.when == "call" and report.passed:
                 result.status, result.score, result.output = PASSED, result.max_score, ""
         if report.when == "teardown":
+            result.pictures = pictures.pictures_of(item)
             self._write()
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:

@@ -11,7 +11,8 @@ __all__ = [
     "DEFAULT_CELL_TIMEOUT", "DEFAULT_CPU_THREADS", "DEFAULT_SEED_OFFSET", "DEFAULT_MEMORY_LIMIT_GB",
     "DEFAULT_ADDRESS_SPACE_GB", "DEFAULT_PROCESS_LIMIT", "DEFAULT_FILE_SIZE_LIMIT_MB", "DEFAULT_SCRATCH_LIMIT_MB",
     "LOG_TAIL_BYTES", "ENV_GRADING", "ENV_NBGRADER", "ENV_COURSE_ROOT", "ENV_DEVICE", "ENV_BUDGET", "ENV_TIMEOUT",
-    "ENV_DATA_ROOT", "ENV_SANDBOX", "NOT_RUN_MESSAGE", "NOT_IMPLEMENTED_PREFIX",
+    "ENV_DATA_ROOT", "ENV_SANDBOX", "NOT_RUN_MESSAGE", "NOT_IMPLEMENTED_PREFIX", "PRELOADED_MODULES",
+    "TRUSTED_PRELOADED_MODULES",
 ]
 
 #: ``--device`` choices: ``auto`` picks CUDA when torch sees it.
@@ -59,6 +60,18 @@ ENV_TIMEOUT = "GRADELIB_TIMEOUT"
 ENV_DATA_ROOT = "GRADELIB_DATA_ROOT"
 #: ``auto`` (the strongest sandbox this machine allows), ``process`` (a plain child process) or ``namespaces``.
 ENV_SANDBOX = "GRADELIB_SANDBOX"
+
+#: Imported by every submission process before its notebook arrives (public packages that notebooks use), so
+#: that a spare process (:mod:`gradelib.warm`) is ready at once; about 7 s of a CPU, mostly torch and Lightning.
+PRELOADED_MODULES = (
+    "numpy", "torch", "torch.nn.functional", "lightning", "matplotlib", "matplotlib.pyplot",
+    "gradelib", "gradelib.data", "gradelib.metrics", "gradelib.seeding", "gradelib.sandbox.probes",
+)
+#: Imported by a warm start's trusted fork server (:mod:`gradelib.warm`) before it forks a grading's pytest process.
+TRUSTED_PRELOADED_MODULES = PRELOADED_MODULES + (
+    "pytest", "scipy.stats", "gradelib.pytest_plugin", "gradelib.checks", "gradelib.sandbox.probes_gan",
+    "gradelib.kit.calibration", "gradelib.loader",
+)
 
 NOT_RUN_MESSAGE = (
     "This test did not run: grading stopped before it reached this test (the time limit was reached, "

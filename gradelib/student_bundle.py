@@ -32,7 +32,7 @@ from gradelib.course import Course
 from gradelib.release import FORBIDDEN_IN_RELEASE, find_leaks
 
 __all__ = ["PUBLIC_ROOTS", "public_modules", "write_student_bundle", "find_bundle_leaks", "StudentBundleError",
-           "STUDENT_EXCLUDED_DEPENDENCIES"]
+           "STUDENT_EXCLUDED_DEPENDENCIES", "PACKAGE_URL_PLACEHOLDER"]
 
 #: Where the public part starts: what a notebook imports (``import gradelib``, ``gradelib.checks...``,
 #: ``gradelib.data``, ``gradelib.metrics``, ``gradelib.seeding``).
@@ -41,7 +41,9 @@ PUBLIC_ROOTS = ("gradelib", "gradelib.seeding", "gradelib.settings", "gradelib.c
 #: Package data beside public modules (glob patterns, relative to the package folder).
 PUBLIC_DATA = ("metrics/weights/*.pt", "metrics/weights/*.json")
 #: Instructor tools that a student's environment does not need.
-STUDENT_EXCLUDED_DEPENDENCIES = ("nbgrader", "jupytext", "pytest")
+STUDENT_EXCLUDED_DEPENDENCIES = ("nbgrader", "jupytext", "pytest", "distributed")
+#: The install cell's default source of the course's package in a released notebook (``--package-url`` sets it).
+PACKAGE_URL_PLACEHOLDER = "git+https://github.com/YOUR-COURSE/dgm-students.git"
 #: What a student needs beside the dependencies of gradelib's public part.
 STUDENT_EXTRA_DEPENDENCIES = ("jupyterlab", "ipykernel", "nbformat>=5.9")
 
@@ -116,8 +118,13 @@ def third_party_imports(files: list[Path]) -> set[str]:
     return {name for name in names if name != "gradelib"}
 
 
-def write_student_bundle(course: Course, destination: Path, assignments: list[str] | None = None) -> Path:
-    """Write the bundle into ``destination`` (which must be empty or absent); return it."""
+def write_student_bundle(course: Course, destination: Path, assignments: list[str] | None = None,
+                         package_url: str | None = None) -> Path:
+    """Write the bundle into ``destination`` (which must be empty or absent); return it.
+
+    ``package_url``: where the notebooks' install cell gets the course's package on a machine without it (Colab):
+    this bundle's own repository, e.g. ``git+https://github.com/course/students.git``, or a wheel's URL.
+    """
     destination = Path(destination)
     if destination.exists() and any(destination.iterdir()):
         raise StudentBundleError(f"{destination} is not empty: give a new folder for the bundle")
@@ -130,6 +137,11 @@ def write_student_bundle(course: Course, destination: Path, assignments: list[st
             raise StudentBundleError(f"No release of {assignment!r}: run `gradelib release {assignment}`")
         shutil.copytree(course.release_dir(assignment), destination / "assignments" / assignment,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.results.json"))
+        if package_url:
+            for notebook in (destination / "assignments" / assignment).glob("*.ipynb"):
+                text = notebook.read_text(encoding="utf-8")
+                notebook.write_text(text.replace(PACKAGE_URL_PLACEHOLDER, package_url.replace('"', "")),
+                                    encoding="utf-8")
     package_dir = Path(gradelib.__file__).resolve().parent
     modules = public_modules(package_dir)
     for path in modules.values():
@@ -212,15 +224,19 @@ def _readme(assignments: list[str]) -> str:
 1. Make an environment with the course's packages, from this folder:
    - with conda: `conda env create -f environment.yml && conda activate dgm-student`
    - with pip (Python 3.10 or newer, ideally in a virtual environment): `pip install -e .`
-   - on Colab: upload this folder (or clone it) and run `!pip install -e .` in the first cell.
-2. Start Jupyter here (`jupyter lab`) and open an assignment:
+   - on Colab: open the notebook and run its first cell, which installs the course's package (from this
+     repository) when it is missing; or upload this folder and run `!pip install -e .`.
+2. Start Jupyter here (`jupyter lab`) and open an assignment (its first cell sets up the notebook: the GPU when
+   there is one, Lightning's start-up messages kept quiet):
 
 {listed}
 
 3. Fill in each `# YOUR CODE HERE` / `raise NotImplementedError()`. Every TODO says what to compute,
    which formula it is and where the result goes.
-4. Run the **public checks** cell under each part: shapes and a smoke test, instant feedback. The
-   cell that says hidden tests run there when your notebook is graded does nothing in your copy.
+4. Run the **public checks** cell under each part: shapes and a smoke test, instant feedback (a short
+   report, one line per check: `✓`, or `✗` with what was expected). `gradelib.check("<part>")` runs a
+   part's checks again after you change your code; `gradelib.check()` runs all of them. The cell that
+   says hidden tests run there when your notebook is graded does nothing in your copy.
 5. Guard anything that trains for long with `if not gradelib.grading():`, so that the grader, which
    loads your notebook, does not retrain your model.
 6. Submit the `.ipynb` file. Your grade lists each hidden test by its title; a failed test says what

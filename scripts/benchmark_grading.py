@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -47,6 +51,69 @@ def time_nbgrader(assignment: str, options: GradingOptions) -> tuple[float, floa
         return time.perf_counter() - started, scores["bench"]["total"]
 
 
+def measure_cli(assignment: str, options: GradingOptions) -> dict:
+    """``gradelib grade`` on the reference in a process of its own: wall seconds, CPU seconds of every process it
+    started (Linux perf's task-clock, which follows every fork; None without perf), and the peak over time of the
+    memory of its whole process tree, summed: PSS (shared pages counted once, the honest total) and RSS (each
+    process's resident pages, shared ones again in every fork)."""
+    command = [sys.executable, "-m", "gradelib.cli.main", "grade", str(COURSE.solution(assignment)),
+               "--assignment", assignment, "--budget", options.budget, "--device", options.device]
+    counts = Path(tempfile.mkstemp(prefix="gradelib-perf-")[1])
+    if shutil.which("perf"):
+        command = ["perf", "stat", "-x", ",", "-e", "task-clock", "-o", str(counts), "--", *command]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=COURSE.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peaks = {"pss": 0, "rss": 0}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.5):
+            pss, rss = _tree_memory(process.pid)
+            peaks["pss"], peaks["rss"] = max(peaks["pss"], pss), max(peaks["rss"], rss)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output = process.communicate()[0]
+    wall = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    cpu = next((float(line.split(",")[0]) / 1000 for line in counts.read_text().splitlines() if "task-clock" in line),
+               None)
+    counts.unlink()
+    total = next((line for line in output.splitlines() if line.startswith("TOTAL")), "TOTAL ?")
+    return {"wall_s": wall, "cpu_s": cpu,
+            "peak_pss_gib": peaks["pss"] / 2**30, "peak_rss_gib": peaks["rss"] / 2**30, "total": total}
+
+
+def _tree_memory(root: int) -> tuple[int, int]:
+    """(summed PSS, summed RSS) in bytes of ``root`` and its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as stream:
+                    children.setdefault(int(stream.read().rsplit(b")", 1)[1].split()[1]), []).append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    pss = rss = 0
+    stack = [root]
+    while stack:
+        pid = stack.pop()
+        stack.extend(children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as stream:
+                for line in stream:
+                    if line.startswith(("Pss:", "Rss:")):
+                        value = int(line.split()[1]) * 1024
+                        if line.startswith("Pss:"):
+                            pss += value
+                        else:
+                            rss += value
+        except OSError:
+            continue
+    return pss, rss
+
+
 def reference_quality(assignment: str, budget: str, device: str) -> dict[str, tuple[float, str]]:
     """Each quality run of the assignment (``tests/hidden/<id>/quality.py``) on the reference, at the graded seed."""
     quality = load_quality(COURSE, assignment)
@@ -68,8 +135,18 @@ def main() -> None:
     parser.add_argument("--budget", default=settings.DEFAULT_BUDGET, choices=settings.BUDGETS)
     parser.add_argument("--device", default="cpu", choices=settings.DEVICES)
     parser.add_argument("--repeat", type=int, default=1, help="time each door this many times (median reported)")
+    parser.add_argument("--cli-only", action="store_true",
+                        help="only `gradelib grade` as a command: wall, CPU seconds and peak memory of its processes")
     args = parser.parse_args()
     options = GradingOptions(device=args.device, budget=args.budget, timeout=3600)
+    if args.cli_only:
+        runs = [measure_cli(args.assignment, options) for _ in range(args.repeat)]
+        for run in runs:
+            cpu = "?" if run["cpu_s"] is None else f"{run['cpu_s']:.1f}"
+            print(f"{args.assignment}: {run['total']}, wall {run['wall_s']:.1f} s, CPU {cpu} s, "
+                  f"peak memory of all its processes {run['peak_pss_gib']:.2f} GiB (PSS; "
+                  f"{run['peak_rss_gib']:.2f} GiB summed RSS), load average {os.getloadavg()[0]:.1f}")
+        return
 
     grade_runs = [time_gradelib(args.assignment, options) for _ in range(args.repeat)]
     nbgrader_runs = [time_nbgrader(args.assignment, options) for _ in range(args.repeat)]

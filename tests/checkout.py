@@ -9,5 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from gradelib.course import Course
+from gradelib.grader import GradingOptions
 
 COURSE = Course(Path(__file__).resolve().parents[1])
+#: The options of the course tests' own gradings: the command line's defaults, on the CPU.
+OPTIONS = GradingOptions(device="cpu", budget="quick", timeout=600)

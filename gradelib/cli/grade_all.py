@@ -14,11 +14,15 @@ so they always hold every result graded so far.
 
 A progress bar goes to stderr when stderr is a terminal (nothing when it is not: a log, CI);
 ``--report DIR`` writes the class report (:mod:`gradelib.class_report`).
+
+Where the gradings run: a local pool of ``--jobs`` at once (the default), or, with ``--scheduler ADDRESS``,
+a Dask distributed cluster, one task per submission (:mod:`gradelib.cluster`); the results are the same.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import hashlib
 import io
@@ -27,6 +31,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
@@ -35,6 +40,7 @@ from gradelib.cli.options import add_grading_options, grading_options
 from gradelib.course import Course, CourseNotFoundError, UnknownAssignmentError
 from gradelib.grader import GradingOptions, grade_notebook
 from gradelib.results import GradeReport
+from gradelib.warm import WarmStart
 
 HELP = "grade every notebook in a folder"
 CSV_FIELDS = ("student", "notebook", "score", "max_score", "tests_passed", "tests_total", "error")
@@ -45,6 +51,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("directory", type=Path, help="folder of submissions")
     add_grading_options(parser)
     parser.add_argument("--jobs", type=int, default=1, help="notebooks graded at once (default: %(default)s)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="grade on a Dask distributed cluster (e.g. tcp://10.0.0.1:8786), one task per "
+                             "submission, instead of a local pool (--jobs is then the cluster's business)")
     parser.add_argument("--csv", type=Path, default=None, help="write one row per student here")
     parser.add_argument("--results-dir", type=Path, default=None, help="write each student's results.json here")
     parser.add_argument("--report", type=Path, default=None, metavar="DIR",
@@ -54,6 +63,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              f"(default: beside the CSV, <csv stem>{JOURNAL_SUFFIX}, else in the results or "
                              "report folder)")
     parser.add_argument("--fresh", action="store_true", help="grade everything again, ignoring the journal")
+    parser.add_argument("--cold", action="store_true",
+                        help="start each grading's processes from scratch instead of through a warm start "
+                             "(gradelib.warm: the default for two or more submissions; same grades, less start-up)")
     parser.add_argument("--shard", type=shard, default=None, metavar="K/N",
                         help="grade only shard K of N (0 <= K < N): every N-th submission in order, from the K-th; "
                              "for a CI matrix (`gradelib class-report` merges the shards' results)")
@@ -234,21 +246,25 @@ def run(args: argparse.Namespace) -> int:
         if args.csv:
             _write_csv(args.csv, [rows[path] for _, path in submissions if path in rows])
 
-    def grade_one(student: str, notebook: Path) -> tuple[dict, GradeReport | None]:
-        try:
-            report = grade_notebook(notebook, args.assignment, options, course=course)
-        except Exception as error:  # noqa: BLE001 - one broken grading must not stop the batch
-            return _row(student, notebook, None, f"grader error: {error}".splitlines()[0]), None
-        if args.results_dir:
-            report.write(args.results_dir / f"{student}.json")
-        return _row(student, notebook, report, ""), report
+    client = None
+    if args.scheduler and pending:
+        from gradelib.cluster import ClusterUnreachable, connect, grade_on_cluster
 
-    with ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
-        futures = {pool.submit(grade_one, student, notebook): (student, notebook, digest)
-                   for student, notebook, digest in pending}
-        for future in as_completed(futures):
-            student, notebook, digest = futures[future]
-            row, report = future.result()
+        try:
+            client = connect(args.scheduler)
+        except ClusterUnreachable as error:
+            print(f"gradelib grade-all: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        outcomes = grade_on_cluster(client, [notebook for _, notebook, _ in pending], args.assignment, options, course)
+    else:
+        outcomes = _grade_locally([notebook for _, notebook, _ in pending], args.assignment, options, course, args.jobs,
+                                  warm=not args.cold)
+    try:
+        for index, report, error in outcomes:
+            student, notebook, digest = pending[index]
+            row = _row(student, notebook, report, error)
+            if args.results_dir and report is not None:
+                report.write(args.results_dir / f"{student}.json")
             rows[notebook], reports[notebook] = row, report
             if args.csv:  # the CSV first: whatever the journal holds, the CSV holds too (a kill in between
                 # costs one regrading on resume, never a row)
@@ -256,10 +272,13 @@ def run(args: argparse.Namespace) -> int:
             if report is not None:  # a grader error is not a grade: a restarted batch tries it again
                 journal.record({"student": student, "notebook": str(_inside(notebook, args.directory)),
                                 "sha256": digest, "options": key,
-                                "row": row, "report": report.to_json()})
+                                "row": row, "report": report.to_json(html=False)})
             progress.clear()
             print(f"{row['student']:<24} {row['score']:>6} / {row['max_score']:<6} {row['error']}", flush=True)
             progress.advance(student, failed=report is None)
+    finally:
+        if client is not None:
+            client.close()
     progress.close()
     if args.report:
         from gradelib.class_report import Graded, write_class_report
@@ -270,6 +289,27 @@ def run(args: argparse.Namespace) -> int:
         print(f"class report: {page}")
     print(f"graded {len(rows)} submission(s)")
     return EXIT_OK
+
+
+def _grade_locally(notebooks: list[Path], assignment: str, options: GradingOptions, course: Course,
+                   jobs: int, *, warm: bool = True) -> Iterator[tuple[int, GradeReport | None, str]]:
+    """Grade in a local pool of ``jobs`` threads (each grading runs in processes of its own, forked by a warm start
+    when ``warm`` and there are two or more); yield (index in ``notebooks``, report or None, error) as each finishes."""
+    started = WarmStart.for_grading(course, options, parallel=jobs) if warm and len(notebooks) >= 2 else None
+
+    def grade_one(notebook: Path) -> tuple[GradeReport | None, str]:
+        try:
+            return grade_notebook(notebook, assignment, options, course=course, warm=started), ""
+        except Exception as error:  # noqa: BLE001 - one broken grading must not stop the batch
+            return None, f"grader error: {error}".splitlines()[0]
+
+    with contextlib.ExitStack() as stack:
+        if started is not None:
+            stack.enter_context(started)
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=max(jobs, 1)))
+        futures = {pool.submit(grade_one, notebook): index for index, notebook in enumerate(notebooks)}
+        for future in as_completed(futures):
+            yield futures[future], *future.result()
 
 
 def _inside(notebook: Path, directory: Path) -> Path:

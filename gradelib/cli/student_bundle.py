@@ -19,6 +19,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("directory", type=Path, help="a new (or empty) folder for the bundle")
     parser.add_argument("--assignment", action="append", default=None, dest="assignments",
                         help="only this assignment (repeat for several; default: every released one)")
+    parser.add_argument("--package-url", default=None, metavar="URL",
+                        help="where the notebooks' install cell gets the course's package when it is missing (on "
+                             "Colab): this bundle's repository, e.g. git+https://github.com/COURSE/students.git")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
         course = Course.find()
         for assignment in args.assignments or []:
             course.require(assignment)
-        bundle = write_student_bundle(course, args.directory, args.assignments)
+        bundle = write_student_bundle(course, args.directory, args.assignments, package_url=args.package_url)
     except (CourseNotFoundError, UnknownAssignmentError, StudentBundleError) as error:
         print(f"gradelib student-bundle: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -9,18 +9,20 @@ plain ``torch.Tensor``).
 
 Frame: 8-byte header length, 8-byte payload length, the header (JSON, UTF-8), the payload (raw
 tensor bytes, referred to by offset and length from the header).
+
+torch and NumPy are imported only when a message holds a tensor or an array: the trusted process sends
+the notebook to the submission process before it has imported torch (so that both import it at once).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import struct
+import sys
 from dataclasses import dataclass
-
-import numpy
-import torch
 
 __all__ = ["Handle", "FunctionRef", "WireError", "encode", "decode", "MAX_HEADER_BYTES", "MAX_PAYLOAD_BYTES"]
 
@@ -29,13 +31,29 @@ MAX_PAYLOAD_BYTES = 2 * 2**30
 MAX_DEPTH = 64
 _FRAME = struct.Struct("!QQ")
 
-_DTYPES = {
-    name: getattr(torch, name)
-    for name in ("float16", "bfloat16", "float32", "float64", "complex64", "complex128",
-                 "int8", "int16", "int32", "int64", "uint8", "bool")
-}
+_DTYPE_NAMES = ("float16", "bfloat16", "float32", "float64", "complex64", "complex128",
+                "int8", "int16", "int32", "int64", "uint8", "bool")
 _NUMPY_DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
                  "complex64", "complex128"}
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def _numpy():
+    import numpy
+
+    return numpy
+
+
+@functools.cache
+def _dtypes() -> dict:
+    """Wire name -> torch dtype."""
+    torch = _torch()
+    return {name: getattr(torch, name) for name in _DTYPE_NAMES}
 
 
 class WireError(ValueError):
@@ -84,11 +102,13 @@ class _Writer:
             return value if abs(value) < 2**63 else {"$big": str(value)}
         if isinstance(value, float):
             return value if math.isfinite(value) else {"$f": repr(value)}
-        if isinstance(value, torch.Tensor):
+        torch = sys.modules.get("torch")  # a value cannot be a tensor (or a device) unless torch was imported
+        numpy = sys.modules.get("numpy")
+        if torch is not None and isinstance(value, torch.Tensor):
             return self.tensor(value)
-        if isinstance(value, numpy.ndarray) and value.dtype.name in _NUMPY_DTYPES:
+        if numpy is not None and isinstance(value, numpy.ndarray) and value.dtype.name in _NUMPY_DTYPES:
             return {"$N": [value.dtype.name, list(value.shape), self.blob(numpy.ascontiguousarray(value).tobytes())]}
-        if isinstance(value, numpy.generic):
+        if numpy is not None and isinstance(value, numpy.generic):
             return self.tree(value.item(), depth + 1)
         if isinstance(value, (bytes, bytearray)):
             return {"$b": self.blob(bytes(value))}
@@ -103,9 +123,9 @@ class _Writer:
                     return self.to_wire(value, self, depth)
                 items.append([key, self.tree(item, depth + 1)])
             return {"$d": items}
-        if isinstance(value, torch.device):
+        if torch is not None and isinstance(value, torch.device):
             return {"$dev": str(value)}
-        if isinstance(value, torch.dtype):
+        if torch is not None and isinstance(value, torch.dtype):
             return {"$dt": str(value).replace("torch.", "")}
         if isinstance(value, Handle):
             return {"$h": [value.id, value.kind]}
@@ -113,11 +133,12 @@ class _Writer:
             return {"$fn": [value.module, value.qualname]}
         return self.to_wire(value, self, depth)
 
-    def tensor(self, value: torch.Tensor):
+    def tensor(self, value):
+        torch = _torch()
         plain = torch.Tensor._make_subclass(torch.Tensor, value.detach()) if type(value) is not torch.Tensor else value
         plain = plain.detach()
         dtype = str(plain.dtype).replace("torch.", "")
-        if dtype not in _DTYPES:
+        if dtype not in _DTYPE_NAMES:
             raise WireError(f"tensors of dtype {plain.dtype} cannot be sent")
         device = plain.device.type
         if device == "meta":
@@ -216,13 +237,13 @@ def decode(header: bytes, payload: bytes, from_wire=None, *, device_map=None):
             dtype, shape, ref = data
             if dtype not in _NUMPY_DTYPES:
                 raise WireError("an array of an unknown dtype")
-            return numpy.frombuffer(blob(ref), dtype=dtype).reshape([int(s) for s in shape]).copy()
+            return _numpy().frombuffer(blob(ref), dtype=dtype).reshape([int(s) for s in shape]).copy()
         if tag == "$dev":
-            return torch.device(str(data))
+            return _torch().device(str(data))
         if tag == "$dt":
-            if data not in _DTYPES:
+            if data not in _DTYPE_NAMES:
                 raise WireError("an unknown dtype")
-            return _DTYPES[data]
+            return _dtypes()[data]
         if from_wire is not None:
             return from_wire(tag, data, lambda value: build(value, depth + 1))
         if tag == "$h":
@@ -242,9 +263,11 @@ def _tensor(data, blob, device_map):
     if not (isinstance(data, list) and len(data) == 5):
         raise WireError("a malformed tensor")
     dtype_name, shape, ref, device, requires_grad = data
-    if dtype_name not in _DTYPES or not isinstance(shape, list) or not all(type(s) is int and s >= 0 for s in shape):
+    well_formed = isinstance(shape, list) and all(type(s) is int and s >= 0 for s in shape)
+    if dtype_name not in _DTYPE_NAMES or not well_formed:
         raise WireError("a malformed tensor")
-    dtype = _DTYPES[dtype_name]
+    torch = _torch()
+    dtype = _dtypes()[dtype_name]
     if device == "meta":
         return torch.empty(shape, dtype=dtype, device="meta")
     raw = blob(ref)

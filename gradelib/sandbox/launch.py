@@ -21,6 +21,7 @@ more than data (:mod:`gradelib.sandbox.codec`).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -39,7 +40,10 @@ from gradelib.processes import kill_group
 from gradelib.sandbox.channel import Channel, ChannelClosed, ChannelTimeout
 from gradelib.sandbox.remote import Connection, RemoteObject, SubmissionDied
 
-__all__ = ["capabilities", "sandbox_kind", "SandboxLimits", "SubmissionProcess", "LoadReport", "read_tail"]
+__all__ = [
+    "capabilities", "sandbox_kind", "SandboxLimits", "SubmissionProcess", "LoadReport", "read_tail", "offer_spare",
+    "take_spare",
+]
 
 _UID_BASE = 61000
 _UID_RANGE = 4000
@@ -121,11 +125,17 @@ class SubmissionProcess:
         self.public_paths = tuple(public_paths)
         self.process: subprocess.Popen | None = None
         self.channel: Channel | None = None
-        self.private = Path(tempfile.mkdtemp(prefix="gradelib-submission-"))  # the grader's own: mode 0700
-        self.uid = _UID_BASE + os.getpid() % _UID_RANGE
+        self.private: Path | None = None  # the grader's own folder for this process (mode 0700), made by spawn()
+        self.uid: int | None = None
         self.killed_for: str | None = None
         self._watch_stop = threading.Event()
         self._watcher: threading.Thread | None = None
+
+    def signature(self) -> tuple:
+        """What is fixed when the process starts (its jail, limits and threads): a spare serves a grading only if
+        its signature is the one that grading would start with. The memory watch is set at adoption instead."""
+        limits = (self.limits.processes, self.limits.file_size_mb, self.limits.scratch_mb, self.limits.address_space_gb)
+        return (self.sandbox, self.cpu_threads, self.gpu, tuple(str(p) for p in self.public_paths), limits)
 
     # ---------------------------------------------------------------- life cycle
     def start(self, timeout: float) -> LoadReport:
@@ -135,9 +145,21 @@ class SubmissionProcess:
 
     def launch(self) -> None:
         """Start the process and send it the notebook, without waiting: it loads while the caller goes on."""
+        self.spawn()
+        self.send_notebook()
+
+    def spawn(self, *, preload: bool = False) -> None:
+        """Start the contained process; it waits for a notebook (:meth:`send_notebook`).
+
+        Args:
+            preload: import the packages that notebooks use first (``settings.PRELOADED_MODULES``), as a *spare*
+                does (:mod:`gradelib.warm`): a process spawned ahead of the grading that will take it.
+        """
+        self.private = Path(tempfile.mkdtemp(prefix="gradelib-submission-"))
+        self.uid = _unique_uid()
         ours, theirs = socket.socketpair()
         log = open(self.private / "submission.log", "wb")  # noqa: SIM115 - closed once the child has it
-        command, program, cwd = self._command(theirs.fileno())
+        command, program, cwd = self._command(theirs.fileno(), preload=preload)
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, cwd=cwd,
             env=self._environment(), start_new_session=True, pass_fds=(theirs.fileno(),),
@@ -147,10 +169,35 @@ class SubmissionProcess:
         self.process.stdin.write(program.encode())
         self.process.stdin.close()
         self.channel = Channel(ours)
-        self._watcher = threading.Thread(target=self._watch_memory, daemon=True)
-        self._watcher.start()
+        self._start_memory_watch()
+
+    def send_notebook(self) -> None:
+        """Send the notebook's cells; the process loads them while the caller goes on."""
         self.channel.send({"cells": [[c.number, c.source, c.grade_id] for c in self.cells],
                            "cell_timeout": self.cell_timeout, "cpu_threads": self.cpu_threads})
+
+    def adopt(self, wanted: SubmissionProcess) -> None:
+        """Take on ``wanted``'s notebook, time limit and memory limit, in a process that :func:`take_spare` gave
+        to a forked grading; watch its memory from this process and send it the notebook."""
+        self.cells, self.cell_timeout = wanted.cells, wanted.cell_timeout
+        self.limits = wanted.limits
+        self._start_memory_watch()  # the watch of the process that spawned the spare did not survive the fork
+        self.send_notebook()
+
+    def _start_memory_watch(self) -> None:
+        self._watch_stop = threading.Event()
+        self._watcher = threading.Thread(target=self._watch_memory, daemon=True)
+        self._watcher.start()
+
+    def alive(self) -> bool:
+        """Is the process still running (also when this process is not its parent)?"""
+        if self.process is None:
+            return False
+        try:
+            with open(f"/proc/{self.process.pid}/stat", "rb") as stream:
+                return stream.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+        except (OSError, IndexError):
+            return False
 
     def wait_loaded(self, timeout: float) -> LoadReport:
         """Wait for the notebook to finish loading (:meth:`launch` first); ChannelTimeout after ``timeout`` s."""
@@ -202,14 +249,15 @@ class SubmissionProcess:
         if self.process is not None:
             _kill_tree(self.process)
             self.process = None
-        shutil.rmtree(self.private, ignore_errors=True)
+        if self.private is not None:
+            shutil.rmtree(self.private, ignore_errors=True)
 
     def log_tail(self) -> str:
         """The last bytes the submission process printed (at most ``settings.LOG_TAIL_BYTES``)."""
-        return read_tail(self.private / "submission.log")
+        return read_tail(self.private / "submission.log") if self.private is not None else ""
 
     # ---------------------------------------------------------------- how it is started
-    def _command(self, channel_fd: int) -> tuple[list[str], str, str]:
+    def _command(self, channel_fd: int, *, preload: bool = False) -> tuple[list[str], str, str]:
         gradelib_parent = str(Path(gradelib.__file__).resolve().parents[1])
         if self.sandbox == "namespaces":
             root = self.private / "root"
@@ -227,7 +275,7 @@ class SubmissionProcess:
                 "from gradelib.sandbox import jail\n"
                 f"jail.enter(json.loads({json.dumps(config)!r}))\n"
                 "from gradelib.sandbox.worker import main\n"
-                f"main({channel_fd})\n"
+                f"main({channel_fd}, preload={preload!r})\n"
             )
             command = ["unshare", "--pid", "--fork", "--kill-child", "--mount", "--net", "--ipc", "--uts", "--",
                        sys.executable, "-I", "-"]
@@ -245,7 +293,7 @@ class SubmissionProcess:
             + (f"resource.setrlimit(resource.RLIMIT_AS, ({self._address_space()}, {self._address_space()}))\n"
                if self._address_space() else "") +
             "from gradelib.sandbox.worker import main\n"
-            f"main({channel_fd})\n"
+            f"main({channel_fd}, preload={preload!r})\n"
         )
         return [sys.executable, "-I", "-"], program, str(scratch)
 
@@ -302,6 +350,35 @@ class SubmissionProcess:
             return f"Your notebook's process was stopped: {self.killed_for}."
         return ("Your notebook's process ended (it called os._exit or exit at top level, crashed Python, "
                 "or went over the grader's limits).")
+
+
+# ---------------------------------------------------------------- spares
+_spare: SubmissionProcess | None = None
+_uid_counter = itertools.count()
+
+
+def offer_spare(process: SubmissionProcess | None) -> None:
+    """Give this process a spare submission process (spawned, no notebook yet) for its grading to take."""
+    global _spare
+    _spare = process
+
+
+def take_spare(wanted: SubmissionProcess) -> SubmissionProcess | None:
+    """The spare offered to this process, if it would start as ``wanted`` would and is still running, else None
+    (a spare that does not fit is ended). A spare serves one grading only: it is taken once."""
+    global _spare
+    spare, _spare = _spare, None
+    if spare is None:
+        return None
+    if spare.signature() != wanted.signature() or not spare.alive():
+        spare.close()
+        return None
+    return spare
+
+
+def _unique_uid() -> int:
+    """A user id for a new submission process that no other grading on this machine is likely to hold at once."""
+    return _UID_BASE + (os.getpid() + 1009 * next(_uid_counter)) % _UID_RANGE
 
 
 def _cuda_here() -> bool:

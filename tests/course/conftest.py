@@ -7,7 +7,9 @@ A test that takes an ``assignment`` argument runs once per assignment, so a new 
 from __future__ import annotations
 
 import pytest
-from checkout import COURSE
+from checkout import COURSE, OPTIONS
+
+from gradelib.warm import WarmStart
 
 ASSIGNMENTS = COURSE.assignments()
 
@@ -21,3 +23,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     )
     if "assignment" in metafunc.fixturenames and not explicit:
         metafunc.parametrize("assignment", ASSIGNMENTS)
+
+
+@pytest.fixture(scope="session")
+def warm():
+    """One warm start (gradelib.warm) for the course tests' gradings of every assignment, two at a time: the same
+    gradings as cold ones (tests/gradelib/test_warm.py), without two fresh imports of torch and Lightning each."""
+    with WarmStart.for_grading(COURSE, OPTIONS, parallel=2) as started:
+        yield started

@@ -3,8 +3,9 @@
 Grading uses seed offset 0; a check whose tolerance or threshold only holds for that seed would fail a
 correct student whose code draws random numbers in a different order. So the reference solution and every
 correct variant (tests/known_bugs/<id>/bugs.py) of every assignment are graded with ``--seed-offset 1 .. N``
-(N = 20, or $GRADELIB_FALSE_FAILURE_OFFSETS) through gradelib.grader.grade_notebook, and every test must
-pass every time. The count is recorded beside the thresholds, in calibration.json under ``false_failures``.
+(N = 20, or $GRADELIB_FALSE_FAILURE_OFFSETS) through gradelib.grader.grade_notebook (through the course tests' warm
+start), and every test must pass every time. The count is recorded beside the thresholds, in calibration.json
+under ``false_failures``.
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ from gradelib.kit.known_bugs import apply_bug, load_bugs
 
 COURSE = Course.find(Path(__file__).resolve().parent)
 OFFSETS = int(os.environ.get("GRADELIB_FALSE_FAILURE_OFFSETS", "20"))
-WORKERS = int(os.environ.get("GRADELIB_FALSE_FAILURE_WORKERS", "2"))
+WORKERS = 2  # the warm start of tests/course/conftest.py keeps two spares
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(4 * 3600)  # about 120 gradings per assignment: far beyond the project's 900 s per test
 @pytest.mark.parametrize("assignment", COURSE.assignments())
-def test_do_correct_notebooks_pass_under_every_seed_offset(assignment, tmp_path):
+def test_do_correct_notebooks_pass_under_every_seed_offset(assignment, tmp_path, warm):
     """Do the reference and every correct variant get full marks with seed offsets 1 .. N (N = 20)?"""
     notebooks = {"reference": COURSE.solution(assignment)}
     for variant in load_bugs(COURSE, assignment).correct_variants:
@@ -36,7 +37,7 @@ def test_do_correct_notebooks_pass_under_every_seed_offset(assignment, tmp_path)
 
     def grade(name: str, offset: int) -> list[str]:
         options = GradingOptions(device="cpu", budget="quick", seed_offset=offset)
-        report = grade_notebook(notebooks[name], assignment, options, course=COURSE)
+        report = grade_notebook(notebooks[name], assignment, options, course=COURSE, warm=warm)
         return [
             f"{name} offset {offset}: {t.group}::{t.name}: {t.output[:200]}"
             for t in report.tests

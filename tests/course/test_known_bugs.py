@@ -3,7 +3,8 @@
 For each assignment that :meth:`Course.assignments` lists, ``tests/known_bugs/<id>/bugs.py`` holds ``BUGS``
 and ``CORRECT_VARIANTS`` (see :mod:`gradelib.kit.known_bugs`). Each is applied to the solution notebook and
 graded through :func:`gradelib.grader.grade_notebook`, the door ``gradelib grade`` uses (two at a time,
-all started at once). A bug fails exactly its listed tests of the groups it concerns, the first with a message
+all started at once, through one warm start: :mod:`gradelib.warm`). A bug fails exactly its listed tests of the
+groups it concerns, the first with a message
 that names the mistake; a correct variant gets every point. (The released skeleton scoring zero is
 test_doors.py's question.)
 """
@@ -14,16 +15,19 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from checkout import OPTIONS
 
 from gradelib.course import Course
-from gradelib.grader import GradingOptions, grade_notebook
+from gradelib.grader import grade_notebook
 from gradelib.kit.known_bugs import Bug, apply_bug, load_bugs, parse_test_id
 from gradelib.results import GradeReport
+from gradelib.warm import WarmStart
 
 COURSE = Course.find(Path(__file__).resolve().parent)
 ASSIGNMENTS = COURSE.assignments()
 
-TIMEOUT_S = 600
+TIMEOUT_S = OPTIONS.timeout
+PARALLEL = 2  # the warm start of tests/course/conftest.py keeps two spares
 BUG_LISTS = {assignment: load_bugs(COURSE, assignment) for assignment in ASSIGNMENTS}
 BUG_CASES = [pytest.param(a, bug.name, id=f"{a}-{bug.name}") for a, found in BUG_LISTS.items() for bug in found.bugs]
 VARIANT_CASES = [
@@ -31,11 +35,10 @@ VARIANT_CASES = [
 ]
 
 
-def grade_bug(assignment: str, bug: Bug, folder) -> GradeReport:
+def grade_bug(assignment: str, bug: Bug, folder, warm: WarmStart) -> GradeReport:
     """The solution with ``bug`` applied, graded on the bug's groups (a correct variant: its groups, else all)."""
     notebook = apply_bug(COURSE.solution(assignment), bug, folder)
-    options = GradingOptions(device="cpu", budget="quick", timeout=TIMEOUT_S)
-    return grade_notebook(notebook, assignment, options, course=COURSE, groups=bug.groups or None)
+    return grade_notebook(notebook, assignment, OPTIONS, course=COURSE, groups=bug.groups or None, warm=warm)
 
 
 def result_id(test) -> str:
@@ -44,7 +47,7 @@ def result_id(test) -> str:
 
 
 @pytest.fixture(scope="session")
-def bug_runs(request, tmp_path_factory) -> dict[tuple[str, str], Future]:
+def bug_runs(request, tmp_path_factory, warm) -> dict[tuple[str, str], Future]:
     """Start the gradings of every selected bug and variant at once, two at a time; each test waits for its own."""
     selected = {
         (item.callspec.params["assignment"], item.callspec.params["bug"])
@@ -54,10 +57,10 @@ def bug_runs(request, tmp_path_factory) -> dict[tuple[str, str], Future]:
         and item.module.__name__ == __name__
     }
     folder = tmp_path_factory.mktemp("known_bugs")
-    executor = ThreadPoolExecutor(max_workers=2)
+    executor = ThreadPoolExecutor(max_workers=PARALLEL)
     futures = {
         (assignment, name): executor.submit(
-            grade_bug, assignment, BUG_LISTS[assignment].by_name[name], folder / assignment
+            grade_bug, assignment, BUG_LISTS[assignment].by_name[name], folder / assignment, warm
         )
         for assignment, name in sorted(selected)
     }

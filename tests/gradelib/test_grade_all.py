@@ -31,7 +31,7 @@ import gradelib.cli.grade_all as batch
 from gradelib.cli.main import main
 from gradelib.results import GradeReport, TestResult
 
-def fake_grade(notebook, assignment, options=None, *, course=None, groups=None):
+def fake_grade(notebook, assignment, options=None, *, course=None, groups=None, warm=None):
     marks = Path(os.environ["FAKE_MARKS"])
     marks.mkdir(exist_ok=True)
     (marks / f"{Path(notebook).stem}.{time.monotonic_ns()}").touch()
@@ -58,7 +58,7 @@ def _class(folder: Path) -> Path:
 
 def _command(tmp_path: Path, *extra: str) -> list[str]:
     return [sys.executable, "-c", FAKE_BATCH, "grade-all", str(tmp_path / "class"), "--assignment", "autoregressive",
-            "--csv", str(tmp_path / "grades.csv"), "--results-dir", str(tmp_path / "results"), *extra]
+            "--csv", str(tmp_path / "grades.csv"), "--results-dir", str(tmp_path / "results"), "--cold", *extra]
 
 
 def _env(course, tmp_path: Path, seconds: float) -> dict:

@@ -8,7 +8,9 @@ them in the same batch must keep full marks.
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -172,7 +174,10 @@ def test_are_grade_cell_outputs_only_gradelibs(hostile_batch):
         assert len(grade_cells) == 2
         for cell in grade_cells:
             kinds = [(output["output_type"], output.get("name")) for output in cell["outputs"]]
-            assert kinds == [("stream", "stdout"), ("execute_result", None)], (student, kinds)
+            # the honest counter draws one picture (toycourse.HIDDEN_COUNTER: its broken second picture is left out)
+            picture = ([("stream", "stdout"), ("display_data", None)]
+                       if student == "z_honest" and cell["metadata"]["nbgrader"]["grade_id"] == "grade_counter" else [])
+            assert kinds == [("stream", "stdout"), *picture, ("execute_result", None)], (student, kinds)
             text = "".join(cell["outputs"][0]["text"])
             assert "[pass] everything" not in text and nbgrader_bridge.KERNEL_MESSAGE not in text
             assert "Score for this part:" in text
@@ -255,6 +260,11 @@ def test_is_the_feedback_page_of_the_batch_readable(hostile_batch):
         assert "Test cell" not in page and "BEGIN HIDDEN TESTS" not in page and "grade_group" not in page
         assert "[hidden] Here the grader ran the hidden tests of this part (arithmetic)" in page
         assert "white-space: pre-wrap" in page
+        # the counter's picture (z_honest)
+        pictures = re.findall(r'<img [^>]*src="data:image/png;base64,([^"]+)"', page)
+        assert len(pictures) == (student == "z_honest")
+        assert all(base64.b64decode(p).startswith(b"\x89PNG") for p in pictures)
+        assert ("Picture: Your third tick against 2.5" in page) == (student == "z_honest")
 
 
 def re_links(page: str) -> list[tuple[str, str]]:

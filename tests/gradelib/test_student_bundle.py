@@ -98,6 +98,7 @@ def test_does_a_bundled_notebook_run_its_public_checks(bundle, course, tmp_path)
     done = subprocess.run([sys.executable, "-I", str(script)], cwd=bundle / "assignments" / ASSIGNMENT, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "PUBLIC CHECKS RAN" in done.stdout, done.stdout[-2000:] + done.stderr[-3000:]
+    assert "✓ Public checks of" in done.stdout and "✗" not in done.stdout, done.stdout[-2000:]
 
 
 def test_is_the_student_bundle_a_command(course, tmp_path):

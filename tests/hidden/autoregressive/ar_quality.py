@@ -114,12 +114,41 @@ def held_out_nll(model, *, budget: str, device: torch.device) -> float:
 
 def train_and_evaluate(module, model_name: str, *, budget: str, seed: int, device: torch.device) -> float:
     """:func:`train` then :func:`held_out_nll`: the test NLL in nats per image after the seeded run."""
+    return train_and_measure(module, model_name, budget=budget, seed=seed, device=device)[0]
+
+
+def train_and_measure(module, model_name: str, *, budget: str, seed: int, device: torch.device):
+    """(test NLL in nats per image, the trained model): :func:`train_and_evaluate`, keeping the model for pictures."""
     model = train(module, model_name, budget=budget, seed=seed, device=device)
     nll = held_out_nll(model, budget=budget, device=device)
     if not math.isfinite(nll):
         raise CheckFailure(f"After training, the {model_name}'s test NLL is {nll}: training diverged (NaN or infinite logits). "
                            "Check that training_step returns the mean NLL in nats (formula (3)), a quantity to minimise.")
-    return nll
+    return nll, model
+
+
+#: How many samples and completions the feedback shows.
+SHOWN = 16
+
+
+@torch.no_grad()
+def showcase(module, model, *, budget: str, seed: int, device: torch.device) -> dict:
+    """What the trained model draws, for the student's feedback (never graded): {"samples": (16, 1, H, W),
+    "completions": {"test digit": ..., "observed (top half)": ..., "your completion": ...}} (8 each).
+
+    The test digits are public data (the test split of the budget's data); observed pixels outside the top half
+    are drawn grey (0.5). Sampling runs in the submission's process, reseeded, after the test's verdict.
+    """
+    reseed(module, seed)
+    samples = torch.as_tensor(model.sample(SHOWN)).cpu().float()
+    images = make_datamodule(budget, seed=0).dataset("test").tensors[0][: SHOWN // 2]  # (8, 1, H, W)
+    observed = torch.zeros_like(images, dtype=torch.bool)
+    observed[:, :, : images.shape[2] // 2] = True  # the top half of the rows
+    reseed(module, seed)
+    completed = torch.as_tensor(model.complete(images.to(device), observed.to(device))).cpu().float()
+    return {"samples": samples,
+            "completions": {"test digit": images, "observed (top half)": torch.where(observed, images, 0.5),
+                            "your completion": completed}}
 
 
 def require_autoregressive(module, model_name: str) -> None:

@@ -112,12 +112,30 @@ def evaluate(module, which: str, *, budget: str, seed: int, device) -> dict:
     a, b, labels = test_domains(budget)
     fake_b = _translate(model, "G", a, device)
     result = {"error": translation_error(fake_b, b), "accuracy": stroke_accuracy(fake_b, labels)}
+    back = None
     if which == "cyclegan":
-        result["cycle"] = ((_translate(model, "F", fake_b, device) - a).abs().mean() / 2).item()
+        back = _translate(model, "F", fake_b, device)
+        result["cycle"] = ((back - a).abs().mean() / 2).item()
     if not all(math.isfinite(v) for v in result.values()):
         raise CheckFailure(f"{describe_run(budget, which)}, the translations are not finite ({result}): training diverged.")
+    result["showcase"] = showcase(a, fake_b, back, b)
     _CACHE[key] = result
     return result
+
+
+#: How many test digits the feedback shows.
+SHOWN = 8
+
+
+def showcase(a: torch.Tensor, fake_b: torch.Tensor, back: torch.Tensor | None, true_b: torch.Tensor) -> dict:
+    """What the trained model made of the first test digits, for the student's feedback (never graded): rows of
+    images in [-1, 1]: a, G(a), F(G(a)) (CycleGAN only) and the true rendering of a (public: gradelib.data renders
+    it). Made from tensors the measurement already fetched: no further call to the submission."""
+    rows = {"a (domain A)": a[:SHOWN], "your G(a)": fake_b[:SHOWN]}
+    if back is not None:
+        rows["your F(G(a))"] = back[:SHOWN]
+    rows["true rendering of a"] = true_b[:SHOWN]
+    return rows
 
 
 # Scores the calibration records, one float per run (the kit's QualityRun convention).
@@ -135,3 +153,9 @@ def cyclegan_accuracy(module, *, budget: str, seed: int, device) -> float:
 
 def cyclegan_cycle_error(module, *, budget: str, seed: int, device) -> float:
     return evaluate(module, "cyclegan", budget=budget, seed=seed, device=device)["cycle"]
+
+
+def pix2pix_minus_cyclegan(module, *, budget: str, seed: int, device) -> float:
+    """pix2pix's translation error minus CycleGAN's, same seed (negative: the pairs helped)."""
+    return (pix2pix_error(module, budget=budget, seed=seed, device=device)
+            - cyclegan_error(module, budget=budget, seed=seed, device=device))

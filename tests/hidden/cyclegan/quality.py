@@ -13,6 +13,7 @@ from cyclegan_quality import (
     cyclegan_cycle_error,
     cyclegan_error,
     pix2pix_error,
+    pix2pix_minus_cyclegan,
     test_domains,
     translation_error,
 )
@@ -30,9 +31,10 @@ def _settings(which: str):
 
 
 #: Translation errors: half the mean absolute difference from the true renderings (grey levels in [0, 1]), lower is
-#: better; the digit accuracy on CycleGAN's translated strokes: higher; the cycle error: lower. The test "pix2pix at
-#: least as close as CycleGAN" compares the two runs of the same seed (no threshold): the per-seed values recorded for
-#: pix2pix_error and cyclegan_error show that it holds on every calibration seed.
+#: better; the digit accuracy on CycleGAN's translated strokes: higher; the cycle error: lower. "pix2pix at least as
+#: close as CycleGAN" compares the two runs of the same seed: pix2pix's error minus CycleGAN's, lower is better. It is
+#: negative on most seeds, but not on all (seed 4: +0.006 with torch 2.14.1), so its threshold is calibrated like the
+#: others: a correct pix2pix never loses the point to one unlucky seed, one that ignores its pairs does.
 QUALITY_RUNS = {
     "pix2pix_error": QualityRun(function=pix2pix_error, direction="lower", unit="grey level", min_margin=0.006,
                                 std_factor=3.0, decimals=3, rerun_tolerance=0.002, settings=_settings("pix2pix")),
@@ -43,6 +45,9 @@ QUALITY_RUNS = {
     "cyclegan_cycle_error": QualityRun(function=cyclegan_cycle_error, direction="lower", unit="grey level",
                                        min_margin=0.01, std_factor=3.0, decimals=3, rerun_tolerance=0.002,
                                        settings=_settings("cyclegan")),
+    "pix2pix_minus_cyclegan": QualityRun(function=pix2pix_minus_cyclegan, direction="lower", unit="grey level",
+                                         min_margin=0.01, std_factor=3.0, decimals=3, rerun_tolerance=0.003,
+                                         settings=_settings("pix2pix")),
 }
 
 
@@ -71,6 +76,9 @@ def baselines(budget: str, *, device) -> dict:
             "mean_image": {"values": [stroke_accuracy(mean_b, labels)], "must_reject": True,
                            "description": "the mean image of B for every digit"},
             "chance": {"values": [0.1], "must_reject": True, "description": "the digit is lost"}},
+        "pix2pix_minus_cyclegan": {
+            "pairs_unused": {"values": [translation_error(mean_b, b) - 0.054], "must_reject": True,
+                             "description": "pix2pix no better than the mean image of B, against a typical CycleGAN"}},
         "cyclegan_cycle_error": {
             "constant": {"values": [((a - a.mean(0, keepdim=True)).abs().mean() / 2).item()], "must_reject": True,
                          "description": "F(G(a)) = the mean digit"}},

@@ -5,14 +5,20 @@ from vae_quality import CONFIGS, TEST_SEED, evaluate_conditional
 from vae_thresholds import threshold
 
 from gradelib.checks import CheckFailure
+from gradelib.pictures import attach_image, attach_number
 
 
 @pytest.mark.points(3)
 def test_conditional_samples_have_requested_class(submission, device, budget):
     """Does the digit classifier recognise the requested class in your conditional VAE's samples above the calibrated rate?"""
     limit, entry = threshold("class_accuracy", budget)
-    found = evaluate_conditional(submission, budget=budget, seed=TEST_SEED, device=device)["accuracy"]
+    measured = evaluate_conditional(submission, budget=budget, seed=TEST_SEED, device=device)
+    found = measured["accuracy"]
     config = CONFIGS[budget]
+    attach_number("class accuracy", found, threshold=limit, better="higher", marks={"reference (mean)": entry["mean"]},
+                  caption="The rate at which the digit classifier reads the requested class in your samples")
+    attach_image("samples by class", measured["showcase"], cmap="gray_r",
+                 caption="Your conditional VAE's samples, one row per requested class (sample(N, y))")
     if not found > limit:
         raise CheckFailure(
             f"After {config['conditional']['max_steps']} training steps of VAE(num_classes=10), the digit classifier "

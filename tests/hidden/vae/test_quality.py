@@ -9,6 +9,7 @@ from vae_quality import CONFIGS, TEST_SEED, evaluate_vae
 from vae_thresholds import threshold
 
 from gradelib.checks import CheckFailure
+from gradelib.pictures import attach_image, attach_number
 
 _MEASURED: dict = {}
 
@@ -31,6 +32,11 @@ def test_test_elbo_above_threshold(submission, device, budget):
     """After a short seeded training run, is the test ELBO (the grader's formula, nats per image) above the calibrated threshold?"""
     limit, entry = threshold("test_elbo", budget)
     found = _measure(submission, budget, device)
+    attach_number("test ELBO", found["elbo"], threshold=limit, better="higher", unit="nats per image",
+                  marks={"reference (mean)": entry["mean"]},
+                  caption=f"{_run_text(budget)}: your VAE's test ELBO against the calibrated threshold (higher is better)")
+    attach_image("reconstructions", found["showcase"]["reconstructions"], cmap="gray_r",
+                 caption="Test digits and your VAE's reconstructions (decoder means of a reparameterised z)")
     if not found["elbo"] > limit:
         raise CheckFailure(
             f"{_run_text(budget)}, your VAE's test ELBO is {found['elbo']:.2f} nats per image; it should be above {limit:.2f} "
@@ -56,6 +62,9 @@ def test_latent_code_is_used(submission, device, budget):
     """After training, does the posterior carry information (mean KL above the calibrated floor, no posterior collapse)?"""
     limit, entry = threshold("mean_kl", budget)
     found = _measure(submission, budget, device)
+    attach_number("mean KL", found["kl"], threshold=limit, better="higher", unit="nats",
+                  marks={"reference (mean)": entry["mean"]},
+                  caption="The mean KL(q(z|x) || p(z)) of your VAE on the test digits (near 0: posterior collapse)")
     if not found["kl"] > limit:
         raise CheckFailure(
             f"{_run_text(budget)}, the mean KL(q(z|x) || p(z)) of your VAE on the test digits is {found['kl']:.2f} nats; the "
@@ -69,6 +78,11 @@ def test_sample_fid_below_threshold(submission, device, budget):
     """After training, is the FID of your samples (digit-classifier features, against the test digits) below the calibrated threshold?"""
     limit, entry = threshold("sample_fid", budget)
     found = _measure(submission, budget, device)
+    attach_number("sample FID", found["fid"], threshold=limit, better="lower",
+                  marks={"reference (mean)": entry["mean"]},
+                  caption="The FID of your samples against the test digits (digit-classifier features; lower is better)")
+    attach_image("samples", found["showcase"]["samples"], cmap="gray_r", ncols=8,
+                 caption="16 of your VAE's samples (sample(N): z ~ N(0, I), decoded)")
     if not found["fid"] < limit:
         raise CheckFailure(
             f"{_run_text(budget)}, the FID of {CONFIGS[budget]['fid_samples']} of your samples against the test digits is "

@@ -54,6 +54,9 @@ CONFIGS: dict[str, dict] = {
 
 _CACHE: dict[tuple, dict] = {}
 
+#: How many test digits, reconstructions and samples the feedback shows (per class for the conditional VAE: 8).
+SHOWN = 16
+
 def test_images():
     from gradelib.data import load_binarized_mnist
 
@@ -73,8 +76,12 @@ def train(module, which: str, *, budget: str, seed: int, device):
     return model
 
 @torch.no_grad()
-def grader_elbo(model, images: torch.Tensor, *, seed: int, device) -> tuple[float, float]:
-    """(mean ELBO, mean KL) in nats per image, from the model's encode/decode with the grader's own formulas."""
+def grader_elbo(model, images: torch.Tensor, *, seed: int, device, shown: dict | None = None) -> tuple[float, float]:
+    """(mean ELBO, mean KL) in nats per image, from the model's encode/decode with the grader's own formulas.
+
+    With ``shown``, ``shown["reconstructions"]`` is set to the decoder's mean images (sigmoid of its logits) of the
+    first :data:`SHOWN` images, decoded from the same reparameterised z (for the student's feedback).
+    """
     generator = torch.Generator().manual_seed(seed)
     total_elbo = total_kl = 0.0
     for start in range(0, images.shape[0], 250):
@@ -83,6 +90,8 @@ def grader_elbo(model, images: torch.Tensor, *, seed: int, device) -> tuple[floa
         z = mu + (0.5 * logvar).exp() * torch.randn(mu.shape, generator=generator)
         logits = torch.as_tensor(model.decode(z.to(device))).cpu().float()
         kl = standard_normal_kl(mu, logvar)
+        if shown is not None and start == 0:
+            shown["reconstructions"] = torch.sigmoid(logits[:SHOWN].reshape(x[:SHOWN].shape))
         total_elbo += (bernoulli_log_prob(logits.reshape(x.shape), x) - kl).sum().item()
         total_kl += kl.sum().item()
     return total_elbo / images.shape[0], total_kl / images.shape[0]
@@ -97,7 +106,8 @@ def evaluate_vae(module, *, budget: str, seed: int, device) -> dict:
     config = CONFIGS[budget]
     model = train(module, "vae", budget=budget, seed=seed, device=device)
     images, _ = test_images()
-    elbo, kl = grader_elbo(model, images, seed=seed, device=device)
+    shown: dict = {}
+    elbo, kl = grader_elbo(model, images, seed=seed, device=device, shown=shown)
     if not math.isfinite(elbo):
         raise CheckFailure(f"After training, your VAE's test ELBO is {elbo}: training diverged (NaN or infinite values). "
                            "Check that training_step returns the mean negative ELBO in nats.")
@@ -110,7 +120,8 @@ def evaluate_vae(module, *, budget: str, seed: int, device) -> dict:
         raise CheckFailure(f"sample({config['fid_samples']}) returned shape {tuple(samples.shape)}; expected "
                            f"({config['fid_samples']}, 1, 28, 28).")
     metrics = compute_fid_kid(images, samples.clamp(0, 1), device="cpu")
-    result = {"elbo": elbo, "kl": kl, "iwae": iwae, "fid": metrics[KEY_FID], "kid": metrics[KEY_KID_MEAN]}
+    result = {"elbo": elbo, "kl": kl, "iwae": iwae, "fid": metrics[KEY_FID], "kid": metrics[KEY_KID_MEAN],
+              "showcase": showcase_vae(images, shown.get("reconstructions"), samples)}
     _CACHE[key] = result
     return result
 
@@ -126,7 +137,19 @@ def evaluate_conditional(module, *, budget: str, seed: int, device) -> dict:
     if samples.shape != (labels.shape[0], 1, 28, 28):
         raise CheckFailure(f"sample(N, y) of the conditional VAE returned shape {tuple(samples.shape)}; expected "
                            f"({labels.shape[0]}, 1, 28, 28).")
-    return {"accuracy": accuracy(load_digit_classifier(), samples.clamp(0, 1), labels)}
+    per_class = samples.reshape(10, config["samples_per_class"], *samples.shape[1:])[:, :8]  # (10, 8, 1, 28, 28)
+    return {"accuracy": accuracy(load_digit_classifier(), samples.clamp(0, 1), labels),
+            "showcase": {f"asked for {digit}": per_class[digit] for digit in range(10)}}
+
+
+def showcase_vae(images: torch.Tensor, reconstructions: torch.Tensor | None, samples: torch.Tensor) -> dict:
+    """What the trained VAE drew, for the student's feedback (never graded): {"reconstructions": rows of test digits
+    (public data) and their reconstructions, "samples": the first 16 samples}. Made from tensors the measurement
+    already fetched: no further call to the submission."""
+    rows = {"test digit": images[:SHOWN]}
+    if reconstructions is not None:
+        rows["reconstruction"] = reconstructions
+    return {"reconstructions": rows, "samples": samples[:SHOWN]}
 
 # Scores the calibration records, one float per run (the kit's QualityRun convention).
 def held_out_elbo(module, *, budget: str, seed: int, device) -> float:
