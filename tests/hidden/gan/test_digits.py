@@ -7,10 +7,11 @@ and how they were set (with the scores of bad generators they reject) are in cal
 """
 
 import pytest
-from gan_quality import TEST_SEED, describe_run, evaluate_digits
+from gan_quality import CONFIGS, TEST_SEED, describe_run, evaluate_digits
 from gan_thresholds import threshold
 
 from gradelib.checks import CheckFailure
+from gradelib.pictures import attach_image, attach_number
 
 _MEASURED: dict = {}
 
@@ -24,9 +25,13 @@ def _measure(submission, budget, device, seed_offset) -> dict:
 
 def _below(run: str, label: str, found: float, budget: str, cause: str) -> None:
     limit, entry = threshold(run, budget)
+    n = CONFIGS[budget]["digits"]["samples"]
+    attach_number(label, found, threshold=limit, better="lower", marks={"reference (mean)": entry["mean"]},
+                  caption=f"The {label} of your DCGAN's samples against the test digits (digit-classifier features; "
+                          "lower is better)")
     if not found < limit:
         raise CheckFailure.build(
-            f"{describe_run(budget, 'digits')}, the {label} of 500 samples of your DCGAN against the 500 test digits "
+            f"{describe_run(budget, 'digits')}, the {label} of {n} samples of your DCGAN against {n} test digits "
             "(digit classifier's features)",
             expected=f"below {limit:g} (the reference: {entry['mean']:.1f} on average over {len(entry['seeds'])} seeds, "
                      f"at worst {entry['max']:.1f})", found=f"{found:.1f}", cause=cause)
@@ -35,7 +40,11 @@ def _below(run: str, label: str, found: float, budget: str, cause: str) -> None:
 @pytest.mark.points(4)
 def test_dcgan_fid(submission, device, budget, seed_offset):
     """After a short seeded run on 4,000 digits, is the FID of your DCGAN's samples below the calibrated threshold?"""
-    found = _measure(submission, budget, device, seed_offset)["fid"]
+    measured = _measure(submission, budget, device, seed_offset)
+    attach_image("DCGAN samples", measured["samples"], cmap="gray_r", ncols=10,
+                 caption=f"{describe_run(budget, 'digits')}: {len(measured['samples'])} of the samples your DCGAN drew "
+                         "from the grader's noise (the first of those scored)")
+    found = measured["fid"]
     _below("digits_fid", "FID", found, budget,
            "if the tests of the networks and of the training step pass, check that the discriminator returns logits and "
            "the generator ends in tanh (the data are in [-1, 1]).")
