@@ -31,8 +31,12 @@ def _settings(which: str):
 
 #: Ring: the number of modes captured (recorded per seed; the test asks for at least 7 of 8 whatever the record) and
 #: the fraction of high-quality samples, higher is better (its spread over seeds is wide, about 0.08, so its margin is
-#: one standard deviation with a floor of 0.125: three would put the threshold near 0, where an untrained blob passes). Digits: FID and KID of the DCGAN's samples on the digit
-#: classifier's features, lower is better. Conditional: the digit classifier's accuracy on the requested classes.
+#: one standard deviation with a floor of 0.125: three would put the threshold near 0, where an untrained blob
+#: passes; seeds 10-20 scored 0.47-0.66). Digits: FID and KID of the DCGAN's samples on the digit classifier's
+#: features, lower is better. Conditional: the digit classifier's accuracy on the requested classes,
+#: higher is better; its spread over seeds is wider than ten seeds show (seeds 0-9: 0.52-0.62; seeds 10-20: 0.38-0.66),
+#: so its margin has a floor of 0.25: the threshold stays far above chance (0.1, what a GAN that ignores the label
+#: scores, give or take 0.013 on 500 samples) and below every seed measured.
 QUALITY_RUNS = {
     "ring_modes": QualityRun(function=ring_modes, direction="higher", unit="modes", min_margin=1.5, std_factor=3.0,
                              decimals=1, rerun_tolerance=1.0, settings=_settings("ring")),
@@ -42,7 +46,7 @@ QUALITY_RUNS = {
                              decimals=0, rerun_tolerance=10.0, settings=_settings("digits")),
     "digits_kid": QualityRun(function=digits_kid, direction="lower", unit="", min_margin=80.0, std_factor=3.0,
                              decimals=0, rerun_tolerance=8.0, settings=_settings("digits")),
-    "class_accuracy": QualityRun(function=class_accuracy, direction="higher", unit="", min_margin=0.08, std_factor=3.0,
+    "class_accuracy": QualityRun(function=class_accuracy, direction="higher", unit="", min_margin=0.25, std_factor=3.0,
                                  decimals=3, rerun_tolerance=0.02, settings=_settings("conditional")),
 }
 

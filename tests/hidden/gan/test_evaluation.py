@@ -77,13 +77,18 @@ def test_feature_statistics(submission):
 
 
 def _fid_cause(found: float, mu1, s1, mu2, s2) -> str:
-    no_root = float((mu1 - mu2).pow(2).sum() + torch.trace(s1 + s2 - 2 * s1 @ s2))
-    elementwise = float((mu1 - mu2).pow(2).sum() + torch.trace(s1 + s2) - 2 * torch.trace((s1 @ s2).abs().sqrt()))
+    mean_term = float((mu1 - mu2).pow(2).sum())
+    no_root = mean_term + float(torch.trace(s1 + s2 - 2 * s1 @ s2))
+    elementwise = mean_term + float(torch.trace(s1 + s2) - 2 * torch.trace((s1 @ s2).abs().sqrt()))
+    trace_root = float(torch.linalg.eigvals(s1 @ s2).sqrt().real.sum())
+    once = mean_term + float(torch.trace(s1 + s2)) - trace_root
     if math.isclose(found, no_root, rel_tol=1e-4, abs_tol=1e-6):
         return ("the covariance term is tr(S1 + S2 - 2 S1 S2): it needs the matrix square root, "
                 "2 tr((S1^(1/2) S2 S1^(1/2))^(1/2)).")
     if math.isclose(found, elementwise, rel_tol=1e-4, abs_tol=1e-6):
         return "the square root is taken entry by entry: (S1 S2)^(1/2) is a matrix square root (eigh, sqrt of eigenvalues)."
+    if math.isclose(found, once, rel_tol=1e-4, abs_tol=1e-6):
+        return "the cross term counts once: it is 2 tr((S1^(1/2) S2 S1^(1/2))^(1/2)), twice the trace of the root."
     return "formula (9): |mu1 - mu2|^2 + tr(S1) + tr(S2) - 2 tr((S1^(1/2) S2 S1^(1/2))^(1/2)), in float64."
 
 
@@ -143,7 +148,12 @@ def test_inception_score_matches_torch_fidelity(submission):
         found = scalar(submission.inception_score(logits), "inception_score", "a scalar: exp of the mean KL")
         if math.isclose(found, expected, rel_tol=1e-5, abs_tol=1e-6):
             continue
-        if math.isclose(found, 1.0, abs_tol=1e-6):
+        probabilities = logits.double().softmax(dim=1)  # (N, C)
+        geometric = (probabilities * (probabilities.log() - probabilities.log().mean(dim=0))).sum(dim=1).mean().exp()
+        if math.isclose(found, float(geometric), rel_tol=1e-5):
+            cause = ("log p(y) is the log of the mean of p(y | x) over the samples, not the mean of log p(y | x): "
+                     "p.mean(dim=0).log().")
+        elif math.isclose(found, 1.0, abs_tol=1e-6):
             cause = ("a score of exactly 1 means every KL is 0: the marginal p(y) is one distribution, the mean of "
                      "p(y | x) over all N samples (dim=0), not each sample's own p(y | x).")
         elif math.isclose(found, math.log(expected), rel_tol=1e-4):

@@ -72,12 +72,16 @@ def test_penalty_of_a_linear_critic(submission):
                          f"gradient_penalty of a linear critic with |w| = {scale}")
         expected = (scale - 1) ** 2
         if abs(found - expected) > 1e-4:
-            squared = abs(found - (scale**2 - 1) ** 2) <= 1e-3
+            if abs(found - (scale**2 - 1) ** 2) <= 1e-3:
+                cause = "the penalty uses the norm |grad|, not its square |grad|^2."
+            elif abs(abs(found) - abs(scale - 1)) <= 1e-3:
+                cause = "the penalty is the square (|grad| - 1)^2 of each sample's distance to 1, then the mean."
+            elif abs(found - scale**2) <= 1e-3:
+                cause = "the penalty is (|grad| - 1)^2, the squared distance of the norm to 1, not |grad|^2."
+            else:
+                cause = ("GP = mean over the batch of (|grad_x C(x_hat)|_2 - 1)^2, the gradient with respect to x_hat.")
             raise CheckFailure.build(f"gradient_penalty of a critic with constant gradient of norm {scale}",
-                                     expected=f"(|w| - 1)^2 = {expected:.4f}", found=f"{found:.4f}",
-                                     cause="the penalty uses the norm |grad|, not its square |grad|^2." if squared else
-                                     "GP = mean over the batch of (|grad_x C(x_hat)|_2 - 1)^2, the gradient with respect "
-                                     "to x_hat.")
+                                     expected=f"(|w| - 1)^2 = {expected:.4f}", found=f"{found:.4f}", cause=cause)
 
 
 @pytest.mark.points(4)

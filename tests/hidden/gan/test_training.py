@@ -17,6 +17,18 @@ from gradelib.sandbox.probes_gan import audit_optimizer_steps
 PLAYERS = {0: ("generator", "generator.", "discriminator."), 1: ("discriminator", "discriminator.", "generator.")}
 _DETACH = ("the discriminator's loss reaches the generator's graph, which its own backward then frees: give the "
            "discriminator fake.detach(), and the generator the fakes with their graph.")
+_NO_GRAD = ("a player's loss reached no parameter that requires a gradient. toggle_optimizer(opt) freezes every "
+            "parameter outside opt: the discriminator's banner toggles opt_d, the generator's opt_g. And the generator's "
+            "loss needs the fakes with their graph (detach them only for the discriminator).")
+
+
+def _fit_error_cause(error: str) -> str:
+    """The likely mistake behind an error raised while fitting a GAN."""
+    if "second time" in error:
+        return _DETACH
+    if "does not require grad" in error:
+        return _NO_GRAD
+    return "see the error; the other tests say more."
 
 
 def _small_gan(module, *, latent_dim: int = 3, hidden: int = 8, **kwargs):
@@ -32,8 +44,7 @@ def _audit(model, *, batches: int, batch_size: int = 4, k: int = 1, what: str = 
     if report["error"]:
         error = report["error"]
         raise CheckFailure.build(f"{what}: a Lightning Trainer fitting {batches} batches of {batch_size} ring points",
-                                 expected="a fit without error", found=error,
-                                 cause=_DETACH if "second time" in error else "see the error; the other tests say more.")
+                                 expected="a fit without error", found=error, cause=_fit_error_cause(error))
     return report
 
 
@@ -92,6 +103,11 @@ def test_k_discriminator_steps_per_generator_step(submission):
 def test_discriminator_step_leaves_generator_gradients_alone(submission):
     """Does the discriminator's backward leave the generator's gradients alone (fakes detached, or the generator frozen by toggle_optimizer)?"""
     report = _audit(_small_gan(submission, k=2), batches=4, k=2)
+    if not any(step["optimizer"] == 1 for step in report["steps"]):
+        raise CheckFailure.build("the optimiser steps of 4 batches with k = 2", expected="discriminator steps (optimiser 1)",
+                                 found=f"optimisers {[step['optimizer'] for step in report['steps']]}",
+                                 cause="training_step steps opt_d on every batch (its banner: toggle_optimizer, "
+                                       "zero_grad, manual_backward, step, untoggle_optimizer).")
     previous: dict = {}
     for number, step in enumerate(report["steps"], start=1):
         grads = step.get("all_grads", {})
@@ -127,27 +143,37 @@ def _constant_generator_twins(submission, reference, loss: str):
 @pytest.mark.parametrize("loss", ["nonsaturating", "minimax"])
 @pytest.mark.points(2)
 def test_first_steps_match_reference(submission, reference, loss):
-    """On the reference's weights (and a generator of constant output), do the discriminator's and then the generator's first steps use the gradients of their own losses alone (formulas (2) and (3)/(4))?"""
+    """On the reference's weights (and a generator of constant output), do the first two batches' discriminator and generator steps use the gradients of their own losses alone (formulas (2) and (3)/(4)), fresh at every step?"""
     model, ref = _constant_generator_twins(submission, reference, loss)
-    points = ring_points(8, seed=5)
-    found = audit_optimizer_steps(model, [points], batch_size=8, max_steps=2, device="cpu")
-    expected = audit_optimizer_steps(ref, [points], batch_size=8, max_steps=2, device="cpu")
-    if found["error"] or [s["optimizer"] for s in found["steps"]] != [1, 0]:
-        return  # test_update_isolation says what went wrong
-    for index, player in ((0, "discriminator"), (1, "generator")):
+    points = ring_points(16, seed=5)
+    found = audit_optimizer_steps(model, [points], batch_size=8, max_steps=4, device="cpu")
+    expected = audit_optimizer_steps(ref, [points], batch_size=8, max_steps=4, device="cpu")
+    order = [step["optimizer"] for step in found["steps"]]
+    if found["error"] or order != [1, 0, 1, 0]:
+        raise CheckFailure.build(f"GAN(loss=\"{loss}\"): 2 batches on the reference's weights", expected="a discriminator "
+                                 "step (optimiser 1), then a generator step (0), per batch: [1, 0, 1, 0]",
+                                 found=found["error"] or f"optimisers {order}",
+                                 cause="the test of update isolation says more.")
+    # The generator's output stays constant (only its last bias moves), so the noise drawn does not matter.
+    for index, (batch, player) in enumerate(((1, "discriminator"), (1, "generator"), (2, "discriminator"),
+                                             (2, "generator"))):
         want, got = expected["steps"][index]["grads"], found["steps"][index]["grads"]
         wrong = [name for name in want if not math.isclose(got.get(name, 0.0), want[name], rel_tol=1e-3, abs_tol=1e-7)]
         if wrong:
             name = wrong[0]
-            if index == 0:
+            if batch == 2:
+                cause = (f"the first batch's step was right, the second's gradient is not: gradients accumulate unless "
+                         f"the {player}'s gradients are zeroed (opt.zero_grad()) before each backward; or a step of "
+                         "the first batch moved parameters it should not have (the test of update isolation says).")
+            elif player == "discriminator":
                 cause = ("the discriminator's step does not minimise formula (2) of D(real) and D(fake.detach()): check "
                          "which logits get which label, and that the real batch is the one given to training_step.")
             else:
                 cause = (f'the generator\'s step does not minimise the "{loss}" cost through the discriminator just '
                          "updated: use self.generator_step_loss(fake) (it follows hparams.loss), zero the generator's "
                          "gradients before its backward, and toggle each optimiser.")
-            raise CheckFailure.build(f"GAN(loss=\"{loss}\"): the gradient of {name} when the {player}'s optimiser took its "
-                                     "first step (reference weights)", expected=f"norm {want[name]:.5g}",
+            raise CheckFailure.build(f"GAN(loss=\"{loss}\"): the gradient of {name} when the {player}'s optimiser stepped "
+                                     f"on batch {batch} (reference weights)", expected=f"norm {want[name]:.5g}",
                                      found=f"norm {got.get(name, 0.0):.5g}", cause=cause)
 
 
