@@ -46,7 +46,9 @@ BUGS: list[Bug] = [
         cell="gan",
         edits=[(_D_STEP, _D_STEP.replace("fake.detach()", "fake"))],
         fails=["training::test_update_isolation", "training::test_k_discriminator_steps_per_generator_step",
-               "training::test_discriminator_step_leaves_generator_gradients_alone", "training::test_logs_both_losses"],
+               "training::test_discriminator_step_leaves_generator_gradients_alone", "training::test_logs_both_losses",
+               "training::test_first_steps_match_reference[nonsaturating]",
+               "training::test_first_steps_match_reference[minimax]"],
         message_mentions="fake.detach()",
     ),
     Bug(
@@ -85,7 +87,9 @@ BUGS: list[Bug] = [
         description="the generator's Adam is built over self.parameters(): its step also moves the discriminator",
         cell="gan",
         edits=[(_OPTIMISERS, _OPTIMISERS.replace("self.generator.parameters()", "self.parameters()"))],
-        fails=["training::test_update_isolation", "training::test_k_discriminator_steps_per_generator_step"],
+        fails=["training::test_update_isolation", "training::test_k_discriminator_steps_per_generator_step",
+               "training::test_first_steps_match_reference[nonsaturating]",
+               "training::test_first_steps_match_reference[minimax]"],
         message_mentions="one optimiser steps both networks",
     ),
     Bug(
@@ -203,6 +207,105 @@ BUGS: list[Bug] = [
                "latent::test_conditional_generator_uses_the_label"],
         message_mentions="nn.Tanh()",
     ),
+    Bug(
+        name="minimax_sign_wrong",
+        description="the minimax generator cost has the wrong sign: it minimises -log(1 - D(G(z)))",
+        cell="losses",
+        edits=[('        return -F.softplus(fake_logits).mean()', '        return F.softplus(fake_logits).mean()')],
+        fails=["losses::test_generator_loss_values", "losses::test_losses_stable_at_large_logits",
+               "losses::test_loss_gradients", "saturation::test_minimax_gradient_vanishes"],
+        message_mentions="the sign is wrong",
+    ),
+    Bug(
+        name="discriminator_loss_one_mean_over_both",
+        description="the discriminator's cross-entropy as one mean over the real and fake logits together (half of "
+                    "formula (2) for equal batches)",
+        cell="losses",
+        edits=[(_D_LOSS, "    logits = torch.cat([real_logits, fake_logits])\n"
+                         "    labels = torch.cat([torch.ones_like(real_logits), torch.zeros_like(fake_logits)])\n"
+                         "    return F.binary_cross_entropy_with_logits(logits, labels)")],
+        fails=["losses::test_discriminator_loss_values", "losses::test_losses_stable_at_large_logits",
+               "losses::test_loss_gradients"],
+        message_mentions="one mean over both batches",
+    ),
+    Bug(
+        name="toggles_swapped",
+        description="each banner toggles the other player's optimiser: toggle_optimizer(opt_g) around the "
+                    "discriminator's step, toggle_optimizer(opt_d) around the generator's",
+        cell="gan",
+        edits=[("        self.toggle_optimizer(opt_d)\n", "        self.toggle_optimizer(opt_g)\n"),
+               ("            self.toggle_optimizer(opt_g)\n", "            self.toggle_optimizer(opt_d)\n")],
+        fails=["training::test_update_isolation", "training::test_k_discriminator_steps_per_generator_step",
+               "training::test_discriminator_step_leaves_generator_gradients_alone", "training::test_logs_both_losses",
+               "training::test_first_steps_match_reference[nonsaturating]",
+               "training::test_first_steps_match_reference[minimax]"],
+        message_mentions="toggle_optimizer(opt) freezes every parameter outside opt",
+    ),
+    Bug(
+        name="generator_step_on_detached_fakes",
+        description="the fakes are detached once for both players, so the generator's loss has no path to the generator",
+        cell="gan",
+        edits=[("        fake = self(self.noise(real.shape[0]), y)  # (B, *data_shape), with the generator's graph",
+                "        fake = self(self.noise(real.shape[0]), y).detach()  # (B, *data_shape)")],
+        fails=["training::test_update_isolation", "training::test_k_discriminator_steps_per_generator_step",
+               "training::test_discriminator_step_leaves_generator_gradients_alone", "training::test_logs_both_losses",
+               "training::test_first_steps_match_reference[nonsaturating]",
+               "training::test_first_steps_match_reference[minimax]"],
+        message_mentions="needs the fakes with their graph",
+    ),
+    Bug(
+        name="discriminator_gradients_not_zeroed",
+        description="the discriminator's optimiser never zeroes its gradients: they accumulate from step to step",
+        cell="gan",
+        edits=[("        opt_d.zero_grad()\n", "")],
+        fails=["training::test_first_steps_match_reference[nonsaturating]",
+               "training::test_first_steps_match_reference[minimax]"],
+        message_mentions="gradients accumulate",
+    ),
+    Bug(
+        name="fid_cross_term_once",
+        description="the FID's cross term is tr((S1^1/2 S2 S1^1/2)^1/2), without the factor 2",
+        cell="evaluation",
+        edits=[(_FID, _FID.replace("- 2 * torch.trace(cross)", "- torch.trace(cross)"))],
+        fails=["evaluation::test_frechet_distance_exact_cases", "evaluation::test_frechet_distance_matches_torch_fidelity"],
+        message_mentions="the cross term counts once",
+    ),
+    Bug(
+        name="covariance_over_samples",
+        description="the feature covariance is centred @ centred.T, an (N, N) matrix over the samples",
+        cell="evaluation",
+        edits=[("    return mu, centred.T @ centred / (features.shape[0] - 1)",
+                "    return mu, centred @ centred.T / (features.shape[0] - 1)")],
+        fails=["evaluation::test_feature_statistics", "evaluation::test_frechet_distance_matches_torch_fidelity"],
+        message_mentions="(D, D), not (N, N)",
+    ),
+    Bug(
+        name="inception_score_marginal_as_mean_of_logs",
+        description="the Inception Score's log p(y) is the mean of log p(y | x) over the samples, not the log of "
+                    "their mean",
+        cell="evaluation",
+        edits=[(_IS, _IS.replace("log_p.exp().mean(dim=0).log()", "log_p.mean(dim=0)"))],
+        fails=["evaluation::test_inception_score_matches_torch_fidelity"],
+        message_mentions="not the mean of log p(y | x)",
+    ),
+    Bug(
+        name="penalty_norm_over_channels_only",
+        description="the gradient's norm over dim=1 only: right for 2-D points, one norm per pixel for images",
+        cell="penalty",
+        edits=[("    return (grads.flatten(start_dim=1).norm(dim=1) - 1).pow(2).mean()",
+                "    return (grads.norm(dim=1) - 1).pow(2).mean()")],
+        fails=["penalty::test_penalty_matches_reference"],
+        message_mentions="one gradient norm per sample",
+    ),
+    Bug(
+        name="penalty_without_square",
+        description="the penalty is the mean of |grad| - 1, not of its square",
+        cell="penalty",
+        edits=[("    return (grads.flatten(start_dim=1).norm(dim=1) - 1).pow(2).mean()",
+                "    return (grads.flatten(start_dim=1).norm(dim=1) - 1).mean()")],
+        fails=["penalty::test_penalty_matches_reference", "penalty::test_penalty_of_a_linear_critic"],
+        message_mentions="the square (|grad| - 1)^2",
+    ),
 ]
 
 #: Other correct ways to write the TODOs: each must get full marks (on the groups it is graded on).
@@ -277,7 +380,7 @@ CORRECT_VARIANTS: list[Bug] = [
         cell="dcgan",
         edits=[("        return self.net(z[:, :, None, None])", "        return self.net(z.view(z.shape[0], -1, 1, 1))"),
                ("        return self.net(x).flatten()", "        return self.net(x).view(-1)")],
-        also_graded=["dcgan", "digits", "latent", "penalty"],
+        also_graded=["dcgan", "latent", "penalty"],
     ),
     Bug(
         name="evaluation_written_differently",
@@ -316,7 +419,7 @@ CORRECT_VARIANTS: list[Bug] = [
         return super().forward(torch.cat([x, maps], dim=1))''', '''        B, _, H, W = x.shape  # batch, channels, height, width
         maps = F.one_hot(y, self.num_classes).to(x.dtype).view(B, self.num_classes, 1, 1).repeat(1, 1, H, W)
         return super().forward(torch.cat((x, maps), 1))''')],
-        also_graded=["latent", "conditional"],
+        also_graded=["latent"],
     ),
     Bug(
         name="penalty_written_differently",
@@ -327,5 +430,19 @@ CORRECT_VARIANTS: list[Bug] = [
                 "    norms = grads.pow(2).sum(dim=tuple(range(1, grads.dim()))).sqrt()  # (B,)\n"
                 "    return ((norms - 1) ** 2).mean()")],
         also_graded=["penalty"],
+    ),
+    Bug(
+        name="fid_with_scipy_sqrtm",
+        description="the FID as pytorch-fid computes it: scipy.linalg.sqrtm of S1 S2 on NumPy copies, its real part",
+        cell="evaluation",
+        edits=[('''    root1 = sqrtm_psd(sigma1)
+    cross = sqrtm_psd(root1 @ sigma2 @ root1)
+''' + _FID, '''    from scipy import linalg
+
+    m1, s1, m2, s2 = (t.detach().cpu().double().numpy() for t in (mu1, sigma1, mu2, sigma2))
+    covmean, _ = linalg.sqrtm(s1.dot(s2), disp=False)
+    value = ((m1 - m2) ** 2).sum() + s1.trace() + s2.trace() - 2 * covmean.real.trace()
+    return torch.tensor(float(value), dtype=torch.float64)''')],
+        also_graded=["evaluation"],
     ),
 ]
