@@ -11,6 +11,14 @@ from gradelib.sandbox.expr import MODEL, call
 from gradelib.sandbox.probes import load_tensors, named_tensors
 
 
+def _norms(critic, real, fake, eps) -> torch.Tensor:
+    """(B,) the gradient norms of a local critic at the interpolates eps * real + (1 - eps) * fake, in float64."""
+    shape = (-1,) + (1,) * (real.dim() - 1)
+    x_hat = (eps.view(shape) * real + (1 - eps.view(shape)) * fake).requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat)
+    return grads.flatten(start_dim=1).norm(dim=1).double()
+
+
 def _penalty(submission, critic, real, fake, eps, what: str) -> float:
     return scalar(submission.gradient_penalty(critic, real, fake, eps), what, "the mean over the batch")
 
@@ -38,6 +46,10 @@ def test_penalty_matches_reference(submission, reference):
             cause = "it is the penalty at the fakes: x_hat = eps * real + (1 - eps) * fake."
         elif abs(found - float(reference.gradient_penalty(ref, real, fake, 1 - eps).detach())) <= 1e-4 * abs(expected) + 1e-6:
             cause = "eps weighs the real samples: x_hat = eps * real + (1 - eps) * fake."
+        elif abs(found - float((_norms(ref, real, fake, eps) - 1).mean())) <= 1e-4 * abs(expected) + 1e-6:
+            cause = "the penalty is the mean of the square (|grad| - 1)^2 of each sample's distance to 1, not of |grad| - 1."
+        elif abs(found - float(_norms(ref, real, fake, eps).pow(2).mean())) <= 1e-4 * abs(expected) + 1e-6:
+            cause = "the penalty is (|grad| - 1)^2, the squared distance of the norm to 1, not |grad|^2."
         else:
             cause = ("one gradient norm per sample over all its entries (grads.flatten(1).norm(dim=1)), then the mean of "
                      "(norm - 1)^2 over the batch.")
