@@ -19,7 +19,7 @@ import pytest
 from gradelib.public_checks import _REGISTRY, check, public_check
 from gradelib.student_bundle import PACKAGE_URL_PLACEHOLDER
 
-NOTEBOOKS = ["autoregressive", "vae", "cyclegan"]
+NOTEBOOKS = ["autoregressive", "vae", "gan", "cyclegan"]
 
 
 def _code_cells(path) -> list[dict]:
