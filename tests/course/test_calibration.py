@@ -31,7 +31,9 @@ def _runs() -> list:
     cases = []
     for assignment in ASSIGNMENTS:
         for name in load_quality(COURSE, assignment).QUALITY_RUNS:
-            cases.append(pytest.param(assignment, name, id=f"{assignment}-{name}"))
+            # one xdist worker per assignment: its runs share the loaded reference and the quality module's caches
+            cases.append(pytest.param(assignment, name, id=f"{assignment}-{name}",
+                                      marks=pytest.mark.xdist_group(f"calibration-{assignment}")))
     return cases
 
 

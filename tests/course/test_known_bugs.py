@@ -3,7 +3,8 @@
 For each assignment that :meth:`Course.assignments` lists, ``tests/known_bugs/<id>/bugs.py`` holds ``BUGS``
 and ``CORRECT_VARIANTS`` (see :mod:`gradelib.kit.known_bugs`). Each is applied to the solution notebook and
 graded through :func:`gradelib.grader.grade_notebook`, the door ``gradelib grade`` uses (two at a time,
-all started at once, through one warm start: :mod:`gradelib.warm`). A bug fails exactly its listed tests of the
+all started at once, through one warm start: :mod:`gradelib.warm`; on a pytest-xdist
+worker, each when its test asks). A bug fails exactly its listed tests of the
 groups it concerns, the first with a message
 that names the mistake; a correct variant gets every point. (The released skeleton scoring zero is
 test_doors.py's question.)
@@ -11,6 +12,7 @@ test_doors.py's question.)
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -46,25 +48,41 @@ def result_id(test) -> str:
     return f"{test.group}::{test.nodeid.split('::', 1)[1]}"
 
 
+class _Gradings(dict):
+    """Gradings by (assignment, bug name), as futures; one that nobody started yet starts when a test asks for it."""
+
+    def __init__(self, start):
+        super().__init__()
+        self._start = start
+
+    def __missing__(self, key: tuple[str, str]) -> Future:
+        self[key] = future = self._start(key)
+        return future
+
+
 @pytest.fixture(scope="session")
 def bug_runs(request, tmp_path_factory, warm) -> dict[tuple[str, str], Future]:
-    """Start the gradings of every selected bug and variant at once, two at a time; each test waits for its own."""
-    selected = {
-        (item.callspec.params["assignment"], item.callspec.params["bug"])
-        for item in request.session.items
-        if hasattr(item, "callspec")
-        and {"assignment", "bug"} <= set(item.callspec.params)
-        and item.module.__name__ == __name__
-    }
+    """The gradings of the selected bugs and variants, two at a time through the warm start.
+
+    In a plain run every selected one starts at once, so two grade while the tests wait in order. A pytest-xdist
+    worker is sent its tests one batch at a time and cannot know which it will get: it grades each when its test
+    asks (the workers, one per core, are the parallelism), so no bug is graded by two workers.
+    """
     folder = tmp_path_factory.mktemp("known_bugs")
     executor = ThreadPoolExecutor(max_workers=PARALLEL)
-    futures = {
-        (assignment, name): executor.submit(
-            grade_bug, assignment, BUG_LISTS[assignment].by_name[name], folder / assignment, warm
-        )
-        for assignment, name in sorted(selected)
-    }
-    yield futures
+    gradings = _Gradings(lambda key: executor.submit(
+        grade_bug, key[0], BUG_LISTS[key[0]].by_name[key[1]], folder / key[0], warm))
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        selected = {
+            (item.callspec.params["assignment"], item.callspec.params["bug"])
+            for item in request.session.items
+            if hasattr(item, "callspec")
+            and {"assignment", "bug"} <= set(item.callspec.params)
+            and item.module.__name__ == __name__
+        }
+        for key in sorted(selected):
+            gradings[key]  # noqa: B018 - starts it
+    yield gradings
     executor.shutdown(wait=True, cancel_futures=True)
 
 

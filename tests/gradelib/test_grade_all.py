@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from gradelib.class_report import Graded, pass_rates, write_class_report
-from gradelib.cli.grade_all import Journal, Progress
+from gradelib.cli.grade_all import Journal, Progress, write_text_atomically
 from gradelib.results import GradeReport, TestResult
 
 FAKE_BATCH = """
@@ -195,3 +195,13 @@ def test_does_the_submission_report_show_each_part_and_wrap_messages(tmp_path):
     assert "g: 2 / 3" in page and "[FAIL]</b> test 2" in page and "white-space: pre-wrap" in page
     assert (tmp_path / "parts.png").read_bytes().startswith(b"\x89PNG")
     assert build_parser().parse_args(["grade", "a.ipynb", "--assignment", "toy", "--report", "r"]).report == Path("r")
+
+
+def test_does_an_atomic_write_clear_what_a_killed_writer_left(tmp_path):
+    """A writer killed mid-write (SIGKILL) leaves its temporary file; does the next write of that file remove it,
+    and only it?"""
+    (tmp_path / ".grades.csv.k1ll3d.tmp").write_text("half a row")
+    (tmp_path / ".journal.jsonl.k1ll3d.tmp").write_text("another file's")
+    write_text_atomically(tmp_path / "grades.csv", "student,score\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".journal.jsonl.k1ll3d.tmp", "grades.csv"]
+    assert (tmp_path / "grades.csv").read_text() == "student,score\n"

@@ -93,6 +93,9 @@ FAKE_OUTPUTS = """
 from IPython import get_ipython
 from IPython.display import display
 
+# Its tests share a module-scoped fixture: with -n, one xdist worker (--dist loadgroup) builds it once.
+pytestmark = pytest.mark.xdist_group("nbgrader_door")
+
 def fake_results(result):
     print("[pass] square(4) is 16. (2/2)")
     print("[pass] square agrees with the reference on negative numbers. (1/1)")

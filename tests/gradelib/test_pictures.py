@@ -201,6 +201,9 @@ import pytest
 import torch
 from gradelib.pictures import attach_image, attach_number
 
+# Its tests share a module-scoped fixture: with -n, one xdist worker (--dist loadgroup) builds it once.
+pytestmark = pytest.mark.xdist_group("pictures")
+
 def test_fails_but_shows(submission):
     """A failing test still shows what was attached before it failed."""
     attach_image("grid", torch.rand(4, 1, 8, 8), caption="four images")

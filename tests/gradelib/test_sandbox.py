@@ -25,6 +25,9 @@ import os, signal, subprocess, sys, time
 import torch
 from torch import nn
 
+# Its tests share a module-scoped fixture: with -n, one xdist worker (--dist loadgroup) builds it once.
+pytestmark = pytest.mark.xdist_group("sandbox")
+
 COUNTER = [0]
 
 class Linear(nn.Module):
