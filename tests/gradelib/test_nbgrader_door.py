@@ -31,6 +31,9 @@ from gradelib.nbgrader_door import (
 from gradelib.release import fill_in_solutions, release_assignment
 from gradelib.results import FAILED, PASSED, TestResult
 
+# Its tests share a module-scoped fixture: with -n, one xdist worker (--dist loadgroup) builds it once.
+pytestmark = pytest.mark.xdist_group("nbgrader_door")
+
 FULL = {"grade_arithmetic": 3, "grade_counter": 2, "total": 5}
 ZERO = {"grade_arithmetic": 0, "grade_counter": 0, "total": 0}
 
@@ -92,9 +95,6 @@ for folder in folders:
 FAKE_OUTPUTS = """
 from IPython import get_ipython
 from IPython.display import display
-
-# Its tests share a module-scoped fixture: with -n, one xdist worker (--dist loadgroup) builds it once.
-pytestmark = pytest.mark.xdist_group("nbgrader_door")
 
 def fake_results(result):
     print("[pass] square(4) is 16. (2/2)")

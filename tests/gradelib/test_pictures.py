@@ -31,6 +31,9 @@ from gradelib.pictures.render import PictureError, image_grid_png, number_png
 from gradelib.results import PASSED, GradeReport, TestResult
 from gradelib.submission_report import write_submission_report
 
+# Its tests share a module-scoped fixture: with -n, one xdist worker (--dist loadgroup) builds it once.
+pytestmark = pytest.mark.xdist_group("pictures")
+
 OPTIONS = GradingOptions(device="cpu", timeout=180)
 
 
@@ -200,9 +203,6 @@ import time
 import pytest
 import torch
 from gradelib.pictures import attach_image, attach_number
-
-# Its tests share a module-scoped fixture: with -n, one xdist worker (--dist loadgroup) builds it once.
-pytestmark = pytest.mark.xdist_group("pictures")
 
 def test_fails_but_shows(submission):
     """A failing test still shows what was attached before it failed."""

@@ -20,13 +20,13 @@ from gradelib.sandbox.launch import SandboxLimits, SubmissionProcess
 from gradelib.sandbox.probes import load_tensors, named_tensors, parameter_shapes
 from gradelib.sandbox.remote import RemoteNotImplementedError, RemoteObject, StudentCodeError, SubmissionDied
 
+# Its tests share a module-scoped fixture: with -n, one xdist worker (--dist loadgroup) builds it once.
+pytestmark = pytest.mark.xdist_group("sandbox")
+
 NOTEBOOK = r'''
 import os, signal, subprocess, sys, time
 import torch
 from torch import nn
-
-# Its tests share a module-scoped fixture: with -n, one xdist worker (--dist loadgroup) builds it once.
-pytestmark = pytest.mark.xdist_group("sandbox")
 
 COUNTER = [0]
 
