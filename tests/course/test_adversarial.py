@@ -52,13 +52,13 @@ def _params():
             yield pytest.param(case.name, door, marks=marks, id=f"{door}-{case.name}")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # not module: an xdist worker may tear a module fixture down between two tests
 def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """Grade, once per module, exactly the (case, door) pairs that this session selected."""
+    """Grade, once, exactly the (case, door) pairs that this session selected."""
     selected = set()
     for item in request.session.items:
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and item.module is request.module and "case" in callspec.params:
+        if callspec is not None and item.module.__name__ == __name__ and "case" in callspec.params:
             selected.add((callspec.params["case"], callspec.params["door"]))
     by_name = {case.name: case for case in CASES}
     run = harness.Run(REPO_ROOT, base=tmp_path_factory.mktemp("adversarial"), log=lambda text: None)

@@ -128,7 +128,7 @@ def with_cell(notebook_path: Path, source: str, destination: Path) -> Path:
     return destination
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # not module: an xdist worker may tear a module fixture down between two tests
 def hostile_batch(tmp_path_factory):
     """One autograde batch: the skeleton, four hostile kernels, then two honest solutions."""
     from toycourse import make_toy_course
