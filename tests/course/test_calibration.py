@@ -31,9 +31,7 @@ def _runs() -> list:
     cases = []
     for assignment in ASSIGNMENTS:
         for name in load_quality(COURSE, assignment).QUALITY_RUNS:
-            # one xdist worker per assignment: its runs share the loaded reference and the quality module's caches
-            cases.append(pytest.param(assignment, name, id=f"{assignment}-{name}",
-                                      marks=pytest.mark.xdist_group(f"calibration-{assignment}")))
+            cases.append(pytest.param(assignment, name, id=f"{assignment}-{name}"))
     return cases
 
 

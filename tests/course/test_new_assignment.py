@@ -24,9 +24,6 @@ from gradelib.kit.scaffold import ScaffoldError, new_assignment
 from gradelib.messages import NOT_IMPLEMENTED_PREFIX
 from gradelib.settings import ENV_COURSE_ROOT
 
-# Its tests share a module-scoped fixture: with -n, one xdist worker (--dist loadgroup) builds it once.
-pytestmark = pytest.mark.xdist_group("new_assignment")
-
 HERE = Path(__file__).resolve().parent
 
 

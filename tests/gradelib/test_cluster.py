@@ -17,9 +17,6 @@ from pathlib import Path
 import pytest
 from toycourse import write_notebook
 
-# Its tests share a module-scoped fixture: with -n, one xdist worker (--dist loadgroup) builds it once.
-pytestmark = pytest.mark.xdist_group("cluster")
-
 WRONG = ["def square(x):\n    return x + x",
          "class Counter:\n    count = 0\n    def tick(self):\n        self.count += 1\n        return self.count"]
 

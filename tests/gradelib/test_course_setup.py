@@ -23,9 +23,6 @@ from traitlets.config.loader import PyFileConfigLoader
 from gradelib.nbgrader_course import nbgrader
 from gradelib.nbgrader_sanitize import GradelibOverwriteCells, released_source
 
-# Its tests share a module-scoped fixture: with -n, one xdist worker (--dist loadgroup) builds it once.
-pytestmark = pytest.mark.xdist_group("course_setup")
-
 ASSIGNMENT = "autoregressive"
 
 

@@ -14,9 +14,6 @@ import pytest
 from gradelib.gradescope import build_gradescope_bundle
 from gradelib.release import fill_in_solutions
 
-# Its tests share a module-scoped fixture: with -n, one xdist worker (--dist loadgroup) builds it once.
-pytestmark = pytest.mark.xdist_group("gradescope")
-
 ASSIGNMENT = "autoregressive"
 
 

@@ -21,9 +21,6 @@ from gradelib.metrics import (
 from gradelib.metrics.digit_classifier import FEATURE_DIM, WEIGHTS_PATH
 from gradelib.metrics.preprocess import to_uint8_rgb, uint8_to_classifier_input
 
-# Its tests share a module-scoped fixture: with -n, one xdist worker (--dist loadgroup) builds it once.
-pytestmark = pytest.mark.xdist_group("metrics")
-
 NOISE_LEVELS = (0.1, 0.3, 0.6)
 N_IMAGES = 500
 

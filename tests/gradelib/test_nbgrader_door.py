@@ -31,9 +31,6 @@ from gradelib.nbgrader_door import (
 from gradelib.release import fill_in_solutions, release_assignment
 from gradelib.results import FAILED, PASSED, TestResult
 
-# Its tests share a module-scoped fixture: with -n, one xdist worker (--dist loadgroup) builds it once.
-pytestmark = pytest.mark.xdist_group("nbgrader_door")
-
 FULL = {"grade_arithmetic": 3, "grade_counter": 2, "total": 5}
 ZERO = {"grade_arithmetic": 0, "grade_counter": 0, "total": 0}
 

@@ -31,9 +31,6 @@ from gradelib.pictures.render import PictureError, image_grid_png, number_png
 from gradelib.results import PASSED, GradeReport, TestResult
 from gradelib.submission_report import write_submission_report
 
-# Its tests share a module-scoped fixture: with -n, one xdist worker (--dist loadgroup) builds it once.
-pytestmark = pytest.mark.xdist_group("pictures")
-
 OPTIONS = GradingOptions(device="cpu", timeout=180)
 
 

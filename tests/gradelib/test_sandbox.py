@@ -20,9 +20,6 @@ from gradelib.sandbox.launch import SandboxLimits, SubmissionProcess
 from gradelib.sandbox.probes import load_tensors, named_tensors, parameter_shapes
 from gradelib.sandbox.remote import RemoteNotImplementedError, RemoteObject, StudentCodeError, SubmissionDied
 
-# Its tests share a module-scoped fixture: with -n, one xdist worker (--dist loadgroup) builds it once.
-pytestmark = pytest.mark.xdist_group("sandbox")
-
 NOTEBOOK = r'''
 import os, signal, subprocess, sys, time
 import torch

@@ -19,9 +19,6 @@ import yaml
 from gradelib.release import FORBIDDEN_IN_RELEASE
 from gradelib.student_bundle import find_bundle_leaks, write_student_bundle
 
-# Its tests share a module-scoped fixture: with -n, one xdist worker (--dist loadgroup) builds it once.
-pytestmark = pytest.mark.xdist_group("student_bundle")
-
 ASSIGNMENT = "autoregressive"
 
 
