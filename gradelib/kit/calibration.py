@@ -281,6 +281,32 @@ def read_calibration(path: Path) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+def recorded_threshold(assignment: str, run: str, budget: str, path: Path) -> tuple[float, dict]:
+    """The threshold of a quality run at a budget, and its calibration entry, from an assignment's record.
+
+    Args:
+        assignment: the assignment id (named in the message).
+        run: the quality run's name (a key of ``QUALITY_RUNS``).
+        budget: ``"quick"`` or ``"full"``.
+        path: the assignment's calibration.json.
+
+    Raises:
+        CheckFailure: addressed to the instructor, when that budget is not calibrated.
+    """
+    from gradelib.checks import CheckFailure  # the trusted hidden tests' failure type
+
+    record = read_calibration(path).get("budgets", {}).get(budget, {})
+    entry = record.get("models", {}).get(run)
+    if not record.get("calibrated") or not entry or entry.get("threshold") is None:
+        raise CheckFailure(
+            f"Note for the instructor: the quality test '{run}' has no calibrated threshold for the '{budget}' budget "
+            f"(see tests/hidden/{assignment}/calibration.json: {record.get('note', 'no entry')}). Run `gradelib "
+            f"calibrate {assignment} --budget {budget}` on the grading hardware, or grade with --budget quick. This "
+            "is not the student's fault."
+        )
+    return float(entry["threshold"]), entry
+
+
 def write_calibration(path: Path, record: dict) -> None:
     Path(path).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 

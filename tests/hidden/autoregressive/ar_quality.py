@@ -13,7 +13,6 @@ function, :func:`train_and_evaluate`, so the threshold is measured on exactly wh
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from ar_helpers import logits_of
 
 from gradelib.checks import CheckFailure, assert_autoregressive, bernoulli_log_prob
 from gradelib.course import Course
+from gradelib.kit.calibration import recorded_threshold
 from gradelib.sandbox.probes import fit_datamodule, reseed
 from gradelib.seeding import seed_everything
 
@@ -164,27 +164,10 @@ def require_autoregressive(module, model_name: str) -> None:
         ) from None
 
 
-def load_calibration() -> dict:
-    """The recorded calibration (calibration.json beside this file)."""
-    return json.loads(CALIBRATION_PATH.read_text())
-
-
 def threshold(model_name: str, budget: str) -> tuple[float, dict]:
-    """The calibrated NLL threshold (nats) of a model at a budget, and its calibration record.
-
-    Raises:
-        CheckFailure: addressed to the instructor, when that budget is not calibrated.
-    """
-    record = load_calibration().get("budgets", {}).get(budget, {})
-    entry = record.get("models", {}).get(model_name)
-    if not record.get("calibrated") or not entry or entry.get("threshold") is None:
-        raise CheckFailure(
-            f"Note for the instructor: the quality test of {model_name} has no calibrated threshold for the "
-            f"'{budget}' budget (see tests/hidden/autoregressive/calibration.json: "
-            f"{record.get('note', 'no entry')}). Run `gradelib calibrate autoregressive --budget {budget}` "
-            "on the grading hardware, or grade with --budget quick. This is not the student's fault."
-        )
-    return float(entry["threshold"]), entry
+    """The calibrated NLL threshold (nats) of a model at a budget, and its calibration record (see
+    :func:`gradelib.kit.calibration.recorded_threshold`)."""
+    return recorded_threshold("autoregressive", model_name, budget, CALIBRATION_PATH)
 
 
 def independent_pixel_nll(budget: str) -> float:
