@@ -7,7 +7,7 @@ the results file, this student's CSV row and results-dir file with full marks. T
 named with the case's marker and exits after 120 s at the latest (damage bound).
 Old grader: see BASELINE.md (expected: full marks in the final files, daemon outlives grading).
 """
-EXPECT = {"max_score": 0, "doors": ["grade", "grade_all"], "place": "end", "leaves_no_trace": [],
+EXPECT = {"max_score": 0, "doors": ["grade", "grade_all", "nbgrader"], "place": "end", "leaves_no_trace": [],
           "settle": 5}  # the harness reads the outputs 5 s after the grader exits
 
 import os as _os

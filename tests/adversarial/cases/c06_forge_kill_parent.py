@@ -7,7 +7,7 @@ command line mentions gradelib is signalled (damage bound).
 Old grader: see BASELINE.md (expected: the grader dies, exit -9; a forged results file remains;
 under grade-all the whole batch dies).
 """
-EXPECT = {"isolate": True, "max_score": 0, "doors": ["grade", "grade_all"], "place": "end", "leaves_no_trace": []}
+EXPECT = {"isolate": True, "max_score": 0, "doors": ["grade", "grade_all", "nbgrader"], "place": "end", "leaves_no_trace": []}
 
 import json as _json
 import os as _os

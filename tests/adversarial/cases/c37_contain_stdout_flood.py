@@ -5,7 +5,7 @@ that keeps all of its child's output in a file and then reads it into memory hol
 its decoded copy) per grading. DAMAGE BOUND: stops at 1 GiB, in 1 MiB writes.
 Old grader: see BASELINE.md.
 """
-EXPECT = {"max_score": 0, "doors": ["grade", "grade_all"], "place": "end", "leaves_no_trace": []}
+EXPECT = {"max_score": 0, "doors": ["grade", "grade_all", "nbgrader"], "place": "end", "leaves_no_trace": []}
 
 import os as _os
 import sys as _sys
