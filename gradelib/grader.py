@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -31,7 +32,7 @@ from gradelib import settings
 from gradelib.course import Course, UnknownAssignmentError
 from gradelib.logs import read_tail
 from gradelib.pictures.picture import accepted_pictures
-from gradelib.processes import kill_group
+from gradelib.processes import MACHINE_OUT_OF_MEMORY, kill_group, oom_kill_count
 from gradelib.results import FAILED, PASSED, GradeReport, TestResult
 
 if TYPE_CHECKING:
@@ -123,6 +124,7 @@ def grade_notebook(
         ]
         manifest = _ManifestReader()  # the tests that count, as the child collected them before any ran
         command += ["--gradelib-manifest-fd", str(manifest.write_fd)]
+        oom_kills_before = oom_kill_count()
         returncode, timed_out, log = _run_isolated(command, cwd=scratch, timeout=options.timeout, scratch=scratch,
                                                    pass_fds=(manifest.write_fd,), after_start=manifest.close_write_end,
                                                    warm=warm)
@@ -133,7 +135,9 @@ def grade_notebook(
             raise GraderError(f"The hidden suite {suite} collected no tests (exit code {returncode}).\n{_tail(log)}")
         if returncode in (3, 4) and not timed_out:
             raise GraderError(f"pytest could not run the hidden suite (exit code {returncode}).\n{_tail(log)}")
-    _complete_unfinished(report, timed_out, returncode, options.timeout)
+    out_of_memory = (returncode == -signal.SIGKILL and not timed_out and oom_kills_before is not None
+                     and (oom_kill_count() or 0) > oom_kills_before)
+    _complete_unfinished(report, timed_out, returncode, options.timeout, out_of_memory=out_of_memory)
     report.execution_time = time.monotonic() - started
     return report
 
@@ -348,12 +352,16 @@ def _collect_for_report(course: Course, assignment: str, groups: list[str] | Non
         return GradeReport.read(results_path)
 
 
-def _complete_unfinished(report: GradeReport, timed_out: bool, returncode: int, timeout: float) -> None:
-    """Fail, with the reason, every test that the child process never finished."""
+def _complete_unfinished(report: GradeReport, timed_out: bool, returncode: int, timeout: float, *,
+                         out_of_memory: bool = False) -> None:
+    """Fail, with the reason, every test that the child process never finished (``out_of_memory``: the kernel's
+    out-of-memory killer ended it, which says more about the grading machine than about the notebook)."""
     unfinished = [test for test in report.tests if test.output == settings.NOT_RUN_MESSAGE]
     if not unfinished:
         return
-    if timed_out:
+    if out_of_memory:
+        why = f"This test did not run: the grading was stopped before it: {MACHINE_OUT_OF_MEMORY}."
+    elif timed_out:
         why = (
             f"This test did not run: grading stopped at the time limit of {timeout:g} s for the whole notebook. "
             "Your notebook may loop forever when it is loaded, or train for long outside `if not gradelib.grading():`."

@@ -348,6 +348,7 @@ class SubmissionSource:
         return process
 
     def _running(self):
+        from gradelib.processes import MACHINE_OUT_OF_MEMORY
         from gradelib.sandbox.channel import ChannelClosed, ChannelTimeout
 
         if self._failure is not None:
@@ -362,10 +363,13 @@ class SubmissionSource:
         except (ChannelClosed, ChannelTimeout, OSError) as error:
             reason = process.killed_for or (
                 "it did not finish in time" if isinstance(error, ChannelTimeout) else "its process ended while loading")
+            advice = ("Long training must be guarded with `if not gradelib.grading():`; code at top level must not "
+                      "exit or crash Python.")
+            if not process.killed_for and process.machine_ran_out_of_memory():
+                reason, advice = f"its process ended while loading: {MACHINE_OUT_OF_MEMORY}", ""
             process.close()
             self._failure = NotebookDidNotLoadError(
-                f"Your notebook did not finish loading, so nothing in it could be graded: {reason}. Long training "
-                "must be guarded with `if not gradelib.grading():`; code at top level must not exit or crash Python."
+                f"Your notebook did not finish loading, so nothing in it could be graded: {reason}. {advice}".strip()
             )
             raise NotebookDidNotLoadError(str(self._failure)) from None
         if report.did_not_load:

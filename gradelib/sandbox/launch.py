@@ -36,7 +36,7 @@ from pathlib import Path
 import gradelib
 from gradelib import settings
 from gradelib.logs import read_tail
-from gradelib.processes import kill_group
+from gradelib.processes import MACHINE_OUT_OF_MEMORY, kill_group, oom_kill_count
 from gradelib.sandbox.channel import Channel, ChannelClosed, ChannelTimeout
 from gradelib.sandbox.remote import Connection, RemoteObject, SubmissionDied
 
@@ -128,6 +128,7 @@ class SubmissionProcess:
         self.private: Path | None = None  # the grader's own folder for this process (mode 0700), made by spawn()
         self.uid: int | None = None
         self.killed_for: str | None = None
+        self._oom_kills_at_start = oom_kill_count()  # to tell, if it dies, whether the kernel ran out of memory
         self._watch_stop = threading.Event()
         self._watcher: threading.Thread | None = None
 
@@ -225,7 +226,8 @@ class SubmissionProcess:
             raise SubmissionDied(self._death_message()) from None
         if not isinstance(reply, dict) or "ok" not in reply:
             raise SubmissionDied(self._death_message())
-        connection = Connection(Channel(socket.socket(fileno=fd)), device_map=None if _cuda_here() else {"cuda": "cpu"})
+        connection = Connection(Channel(socket.socket(fileno=fd)), device_map=None if _cuda_here() else {"cuda": "cpu"},
+                                death_reason=self._death_reason)
         return RemoteObject(connection, 0, "module"), connection
 
     def end_test(self, connection: Connection | None) -> None:
@@ -345,11 +347,22 @@ class SubmissionProcess:
                 _kill_tree(process)
                 return
 
-    def _death_message(self) -> str:
+    def machine_ran_out_of_memory(self) -> bool:
+        """Has the kernel's out-of-memory killer ended a process since this one was made (a machine or container
+        with too little memory, e.g. Gradescope's default, rather than the grader's own memory limit)?"""
+        return self._oom_kills_at_start is not None and (oom_kill_count() or 0) > self._oom_kills_at_start
+
+    def _death_reason(self) -> str | None:
+        """Why the process ended, if the grader knows: its memory watch stopped it, or the kernel ran out of memory."""
         if self.killed_for:
             return f"Your notebook's process was stopped: {self.killed_for}."
-        return ("Your notebook's process ended (it called os._exit or exit at top level, crashed Python, "
-                "or went over the grader's limits).")
+        if self.machine_ran_out_of_memory():
+            return f"Your notebook's process ended: {MACHINE_OUT_OF_MEMORY}."
+        return None
+
+    def _death_message(self) -> str:
+        return self._death_reason() or ("Your notebook's process ended (it called os._exit or exit at top level, "
+                                        "crashed Python, or went over the grader's limits).")
 
 
 # ---------------------------------------------------------------- spares

@@ -53,9 +53,12 @@ class RemoteNotImplementedError(NotImplementedError):
 class Connection:
     """The channel to one test's submission process; turns requests into values or raised errors."""
 
-    def __init__(self, channel, *, device_map=None) -> None:
+    def __init__(self, channel, *, device_map=None, death_reason=None) -> None:
+        """``death_reason``: a callable giving why the submission process ended, when its owner knows (its memory
+        limit, the machine's out-of-memory killer), else None; asked when the channel closes mid-request."""
         self.channel = channel
         self.device_map = device_map
+        self.death_reason = death_reason
         self.closed = False
 
     def request(self, op: str, **fields):
@@ -67,7 +70,8 @@ class Connection:
         except ChannelClosed:
             self.closed = True
             raise SubmissionDied(
-                "Your notebook's process ended during this test (it called os._exit or exit, crashed Python, "
+                (self.death_reason and self.death_reason())
+                or "Your notebook's process ended during this test (it called os._exit or exit, crashed Python, "
                 "or went over the grader's memory or process limit)."
             ) from None
         except codec.WireError as error:

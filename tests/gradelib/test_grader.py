@@ -214,3 +214,52 @@ def test_does_grade_all_take_only_the_assignments_folder_of_nbgraders_layout(tmp
     write_notebook(tmp_path / "bob.ipynb", ["x = 1"])
     found = [(student, path.relative_to(tmp_path).as_posix()) for student, path in find_submissions(tmp_path, "toy")]
     assert found == [("ada", "ada/toy/toy.ipynb"), ("bob", "bob.ipynb")]
+
+
+def test_does_a_grading_killed_by_the_out_of_memory_killer_say_so(toy_course, monkeypatch):
+    """When the kernel's out-of-memory killer ends the grading (SIGKILL while its OOM counter rose: a container too
+    small, e.g. Gradescope's default), is every unfinished test failed with that reason, not one blaming the
+    notebook's os._exit?"""
+    import gradelib.grader as grader
+
+    run_for_real = grader._run_isolated
+    counts = iter([5, 6])
+
+    def killed_by_the_kernel(command, **kwargs):
+        if "--collect-only" in command:
+            return run_for_real(command, **kwargs)
+        kwargs["after_start"]()  # the child never lists its tests: it is killed first
+        return -9, False, ""
+
+    monkeypatch.setattr(grader, "_run_isolated", killed_by_the_kernel)
+    monkeypatch.setattr(grader, "oom_kill_count", lambda: next(counts))
+    report = grade_notebook(toy_course.solution("toy"), "toy", FAST, course=toy_course)
+    assert report.score == 0 and report.tests
+    assert all("ran out of memory" in test.output and "os._exit" not in test.output for test in report.tests)
+    assert "ran out of memory" in report.output
+
+    counts = iter([5, 5])  # SIGKILL without an out-of-memory kill: the old reason stands
+    report = grade_notebook(toy_course.solution("toy"), "toy", FAST, course=toy_course)
+    assert all("ended abruptly (exit code -9)" in test.output for test in report.tests)
+
+
+def test_are_the_out_of_memory_counters_read_from_vmstat_and_cgroup_files(tmp_path, monkeypatch):
+    """Does oom_kill_count add the machine's and the memory cgroup's counters, and give None when it can read none?"""
+    from gradelib import processes
+
+    vmstat = tmp_path / "vmstat"
+    vmstat.write_text("pgfault 10\noom_kill 3\n")
+    v1 = tmp_path / "memory.oom_control"
+    v1.write_text("oom_kill_disable 0\nunder_oom 0\noom_kill 2\n")
+    v2 = tmp_path / "memory.events"
+    v2.write_text("low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n")
+    assert processes._counter(vmstat, "oom_kill") == 3
+    assert processes._counter(v1, "oom_kill") == 2 and processes._counter(v2, "oom_kill") == 1
+    assert processes._counter(tmp_path / "missing", "oom_kill") is None
+    monkeypatch.setattr(processes, "_memory_cgroup_files", lambda: [v1, v2, tmp_path / "missing"])
+    real_path = processes.Path
+    monkeypatch.setattr(processes, "Path", lambda p: vmstat if p == "/proc/vmstat" else real_path(p))
+    assert processes.oom_kill_count() == 6
+    monkeypatch.setattr(processes, "_memory_cgroup_files", lambda: [])
+    monkeypatch.setattr(processes, "Path", lambda p: tmp_path / "none")
+    assert processes.oom_kill_count() is None
