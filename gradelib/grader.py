@@ -32,7 +32,7 @@ from gradelib import settings
 from gradelib.course import Course, UnknownAssignmentError
 from gradelib.logs import read_tail
 from gradelib.pictures.picture import accepted_pictures
-from gradelib.processes import MACHINE_OUT_OF_MEMORY, kill_group, oom_kill_count
+from gradelib.processes import MACHINE_OUT_OF_MEMORY, kill_group, oom_kill_count, oom_kills_since
 from gradelib.results import FAILED, PASSED, GradeReport, TestResult
 
 if TYPE_CHECKING:
@@ -135,8 +135,7 @@ def grade_notebook(
             raise GraderError(f"The hidden suite {suite} collected no tests (exit code {returncode}).\n{_tail(log)}")
         if returncode in (3, 4) and not timed_out:
             raise GraderError(f"pytest could not run the hidden suite (exit code {returncode}).\n{_tail(log)}")
-    out_of_memory = (returncode == -signal.SIGKILL and not timed_out and oom_kills_before is not None
-                     and (oom_kill_count() or 0) > oom_kills_before)
+    out_of_memory = returncode == -signal.SIGKILL and not timed_out and oom_kills_since(oom_kills_before)
     _complete_unfinished(report, timed_out, returncode, options.timeout, out_of_memory=out_of_memory)
     report.execution_time = time.monotonic() - started
     return report

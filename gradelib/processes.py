@@ -9,7 +9,7 @@ import signal
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["MACHINE_OUT_OF_MEMORY", "kill_group", "oom_kill_count"]
+__all__ = ["MACHINE_OUT_OF_MEMORY", "kill_group", "oom_kill_count", "oom_kills_since"]
 
 #: Why a grading or a submission process died when the kernel's out-of-memory killer was at work (completes "... died:
 #: "): the student is not to blame.
@@ -43,6 +43,11 @@ def oom_kill_count() -> int | None:
     counts += [_counter(path, "oom_kill") for path in _memory_cgroup_files()]
     found = [count for count in counts if count is not None]
     return sum(found) if found else None
+
+
+def oom_kills_since(count_before: int | None) -> bool:
+    """Has the out-of-memory killer ended a process since :func:`oom_kill_count` gave ``count_before``?"""
+    return count_before is not None and (oom_kill_count() or 0) > count_before
 
 
 def _memory_cgroup_files() -> list[Path]:

@@ -36,7 +36,7 @@ from pathlib import Path
 import gradelib
 from gradelib import settings
 from gradelib.logs import read_tail
-from gradelib.processes import MACHINE_OUT_OF_MEMORY, kill_group, oom_kill_count
+from gradelib.processes import MACHINE_OUT_OF_MEMORY, kill_group, oom_kill_count, oom_kills_since
 from gradelib.sandbox.channel import Channel, ChannelClosed, ChannelTimeout
 from gradelib.sandbox.remote import Connection, RemoteObject, SubmissionDied
 
@@ -350,7 +350,7 @@ class SubmissionProcess:
     def machine_ran_out_of_memory(self) -> bool:
         """Has the kernel's out-of-memory killer ended a process since this one was made (a machine or container
         with too little memory, e.g. Gradescope's default, rather than the grader's own memory limit)?"""
-        return self._oom_kills_at_start is not None and (oom_kill_count() or 0) > self._oom_kills_at_start
+        return oom_kills_since(self._oom_kills_at_start)
 
     def _death_reason(self) -> str | None:
         """Why the process ended, if the grader knows: its memory watch stopped it, or the kernel ran out of memory."""

@@ -225,17 +225,17 @@ def test_does_ending_the_process_fail_only_that_test(process):
 def test_does_a_death_during_an_out_of_memory_kill_blame_the_machine(process, monkeypatch):
     """When the kernel's out-of-memory killer was at work while a test's process died (a container too small for
     the grading), does the message say the machine ran out of memory instead of blaming os._exit or a crash?"""
-    import gradelib.sandbox.launch as launch
+    from gradelib import processes
 
     monkeypatch.setattr(process, "_oom_kills_at_start", 7)
-    monkeypatch.setattr(launch, "oom_kill_count", lambda: 8)  # one out-of-memory kill since the process started
+    monkeypatch.setattr(processes, "oom_kill_count", lambda: 8)  # one out-of-memory kill since the process started
     remote, connection = process.fork_test()
     with pytest.raises(SubmissionDied) as died:
         remote.leave()
     process.end_test(connection)
     assert process.machine_ran_out_of_memory()
     assert "ran out of memory" in str(died.value) and "os._exit" not in str(died.value)
-    monkeypatch.setattr(launch, "oom_kill_count", lambda: 7)
+    monkeypatch.setattr(processes, "oom_kill_count", lambda: 7)
     assert not process.machine_ran_out_of_memory()
 
 
