@@ -33,7 +33,8 @@ import harness  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: The corpus is graded once per session, in the first test's set-up: far beyond pytest's default limit when slow.
-pytestmark = pytest.mark.timeout(4 * 3600)
+#: The selected pairs are graded once, by the worker that runs them all (`--dist loadgroup`, the README's test command).
+pytestmark = [pytest.mark.timeout(4 * 3600), pytest.mark.xdist_group("test_adversarial")]
 CASES = harness.load_cases(os.environ.get("GRADELIB_ADV_CASES") or None)
 DOORS = [d for d in (os.environ.get("GRADELIB_ADV_DOORS") or ",".join(harness.DOORS)).split(",") if d]
 #: Quick, representative cases run by default through `gradelib grade`: a forgery, an in-process
