@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from checkout import COURSE
+from scheduling import pytest_xdist_make_scheduler  # noqa: F401 - a hook: modules sharing a fixture go whole to one worker
 from toycourse import make_toy_course
 
 from gradelib.course import Course

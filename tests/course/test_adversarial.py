@@ -33,8 +33,7 @@ import harness  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: The corpus is graded once per session, in the first test's set-up: far beyond pytest's default limit when slow.
-#: The selected pairs are graded once, by the worker that runs them all (`--dist loadgroup`, the README's test command).
-pytestmark = [pytest.mark.timeout(4 * 3600), pytest.mark.xdist_group("test_adversarial")]
+pytestmark = pytest.mark.timeout(4 * 3600)
 CASES = harness.load_cases(os.environ.get("GRADELIB_ADV_CASES") or None)
 DOORS = [d for d in (os.environ.get("GRADELIB_ADV_DOORS") or ",".join(harness.DOORS)).split(",") if d]
 #: Quick, representative cases run by default through `gradelib grade`: a forgery, an in-process

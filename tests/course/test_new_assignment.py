@@ -39,12 +39,6 @@ def gradelib_command(scratch: Path, *args: str, timeout: float = 600) -> subproc
     )
 
 
-#: The tests share a scratch course made by `gradelib new` and `gradelib release`: under `--dist loadgroup` (the
-#: README's test command) all of them run on one pytest-xdist worker, in a row, so it is built once, not once per worker
-#: or per visit.
-pytestmark = pytest.mark.xdist_group("test_new_assignment")
-
-
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory, course) -> Path:
     """A scratch course with the assignment ``demo`` made by `gradelib new` and released by `gradelib release`."""

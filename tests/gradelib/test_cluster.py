@@ -21,11 +21,6 @@ WRONG = ["def square(x):\n    return x + x",
          "class Counter:\n    count = 0\n    def tick(self):\n        self.count += 1\n        return self.count"]
 
 
-#: The tests share a local Dask cluster: under `--dist loadgroup` (the README's test command) all of them run on one
-#: pytest-xdist worker, in a row, so it is built once, not once per worker or per visit.
-pytestmark = pytest.mark.xdist_group("test_cluster")
-
-
 @pytest.fixture(scope="module")
 def dask_cluster():
     """A Dask scheduler and two single-threaded worker processes on 127.0.0.1 (no dashboard)."""

@@ -35,11 +35,6 @@ def _course_config(course) -> object:
     return PyFileConfigLoader(course.nbgrader_config.name, path=str(course.root)).load_config()
 
 
-#: The tests share a fresh clone and a toy gradebook: under `--dist loadgroup` (the README's test command) all of them
-#: run on one pytest-xdist worker, in a row, so it is built once, not once per worker or per visit.
-pytestmark = pytest.mark.xdist_group("test_course_setup")
-
-
 @pytest.fixture(scope="module")
 def fresh_clone(tmp_path_factory, course) -> Path:
     """A git repository holding one assignment as a clone has it: source, committed release, config."""

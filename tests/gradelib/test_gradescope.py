@@ -17,11 +17,6 @@ from gradelib.release import fill_in_solutions
 ASSIGNMENT = "autoregressive"
 
 
-#: The tests share the unpacked Gradescope bundle: under `--dist loadgroup` (the README's test command) all of them run
-#: on one pytest-xdist worker, in a row, so it is built once, not once per worker or per visit.
-pytestmark = pytest.mark.xdist_group("test_gradescope")
-
-
 @pytest.fixture(scope="module")
 def autograder(tmp_path_factory, course) -> Path:
     """The zip, unpacked as Gradescope does into <root>/source, with empty submission and results folders."""

@@ -110,11 +110,6 @@ def test_uint8_round_trip_and_resizing():
 # ----------------------------------------------------------------------------- FID / KID
 
 
-#: The tests share FID and KID of every image set: under `--dist loadgroup` (the README's test command) all of them run
-#: on one pytest-xdist worker, in a row, so it is built once, not once per worker or per visit.
-pytestmark = pytest.mark.xdist_group("test_metrics")
-
-
 @pytest.fixture(scope="module")
 def image_sets() -> dict[str, torch.Tensor]:
     """Real grey digits: two disjoint halves of 500, and noisy copies of the second half."""

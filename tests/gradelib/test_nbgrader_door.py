@@ -125,11 +125,6 @@ def with_cell(notebook_path: Path, source: str, destination: Path) -> Path:
     return destination
 
 
-#: The tests share one autograde batch of hostile kernels: under `--dist loadgroup` (the README's test command) all of
-#: them run on one pytest-xdist worker, in a row, so it is built once, not once per worker or per visit.
-pytestmark = pytest.mark.xdist_group("test_nbgrader_door")
-
-
 @pytest.fixture(scope="session")  # not module: an xdist worker may tear a module fixture down between two tests
 def hostile_batch(tmp_path_factory):
     """One autograde batch: the skeleton, four hostile kernels, then two honest solutions."""

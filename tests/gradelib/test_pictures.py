@@ -34,11 +34,6 @@ from gradelib.submission_report import write_submission_report
 OPTIONS = GradingOptions(device="cpu", timeout=180)
 
 
-#: The tests share the toy solution's grading: under `--dist loadgroup` (the README's test command) all of them run on
-#: one pytest-xdist worker, in a row, so it is built once, not once per worker or per visit.
-pytestmark = pytest.mark.xdist_group("test_pictures")
-
-
 @pytest.fixture(scope="module")
 def toy_report(tmp_path_factory):
     """The toy course's solution, graded once."""

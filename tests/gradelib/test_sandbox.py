@@ -85,11 +85,6 @@ def _modes() -> list[str]:
     return ["process", "namespaces"] if sandbox_kind() == "namespaces" else ["process"]
 
 
-#: The tests share a started submission process per sandbox mode: under `--dist loadgroup` (the README's test command)
-#: all of them run on one pytest-xdist worker, in a row, so it is built once, not once per worker or per visit.
-pytestmark = pytest.mark.xdist_group("test_sandbox")
-
-
 @pytest.fixture(scope="module", params=_modes())
 def process(request):
     """A submission process of the test notebook, in each sandbox this machine allows."""

@@ -22,11 +22,6 @@ from gradelib.student_bundle import find_bundle_leaks, write_student_bundle
 ASSIGNMENT = "autoregressive"
 
 
-#: The tests share the written student bundle: under `--dist loadgroup` (the README's test command) all of them run on
-#: one pytest-xdist worker, in a row, so it is built once, not once per worker or per visit.
-pytestmark = pytest.mark.xdist_group("test_student_bundle")
-
-
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory, course) -> Path:
     return write_student_bundle(course, tmp_path_factory.mktemp("bundle") / "students")
